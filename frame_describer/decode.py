@@ -1,0 +1,66 @@
+"""Decode a frame's bytes into a correct RGB image, judged by the bytes alone.
+
+Decoding is forced here (`img.load()`), so a truncated or hostile file fails as this frame's
+`DecodeError` and never later inside a batch. Every raster format a frame store may hand
+over becomes plain 8-bit RGB: EXIF orientation applied, CMYK converted, 16-bit scaled down,
+palettes expanded, transparency composited onto a black background, first frame of animations.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from .errors import DecodeError
+
+# Text overlays are usually light on dark footage, so transparent pixels become black,
+# as they would over an empty video track.
+ALPHA_BACKGROUND = (0, 0, 0)
+_HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
+
+
+def decode_frame(data: bytes, max_pixels: int) -> Image.Image:
+    """Return `data` as a decoded RGB image, or raise `DecodeError` with a short reason."""
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns (rather than raises) between 1x and 2x its own pixel limit.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            width, height = image.size
+            if width * height > max_pixels:
+                raise DecodeError(f"image is {width}x{height}, over the {max_pixels}-pixel limit")
+            image.seek(0)
+            image.load()
+            return _to_rgb(ImageOps.exif_transpose(image))
+    except DecodeError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise DecodeError("image is over the pixel limit (decompression bomb)") from None
+    except UnidentifiedImageError:
+        raise DecodeError("not an image: cannot identify image file") from None
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as err:
+        raise DecodeError(f"broken image: {err}") from None
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in _HIGH_DEPTH_MODES:
+        image = _to_8bit_gray(image)
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("RGBA", "LA", "La", "RGBa", "PA"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, ALPHA_BACKGROUND + (255,))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def _to_8bit_gray(image: Image.Image) -> Image.Image:
+    # Pillow's own I/I;16 -> L conversion clips at 255 instead of scaling, which turns a
+    # 16-bit frame white.
+    values = np.asarray(image, dtype=np.float64)
+    top = 1.0 if image.mode == "F" and values.max(initial=0) <= 1.0 else 65535.0
+    scaled = np.clip(values / top * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return Image.fromarray(scaled)  # a 2-D uint8 array is mode L

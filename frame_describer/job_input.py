@@ -1,0 +1,102 @@
+"""The job's input schema: what `event["input"]` may hold, checked as a whole before any work.
+
+A request that is wrong as a whole raises `InvalidJob` with one sentence. A single bad frame
+entry is not the job's fault: it is kept as a `FrameSource` and fails on its own later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import InvalidJob
+from .prompt import DEFAULT_PROMPT
+from .settings import Settings
+
+ALLOWED_KEYS = frozenset({"frame_urls", "frame_data", "format", "prompt", "max_new_tokens"})
+FORMATS = ("url", "base64")
+
+
+@dataclass(frozen=True)
+class FrameSource:
+    """One frame as the caller gave it: `kind` says how to read `value` (any JSON value)."""
+
+    kind: str  # "url" (http(s) URL or data: URI) or "base64" (bare base64 or data: URI)
+    value: Any
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A validated job: its frames in input order, the prompt and the output length."""
+
+    frames: tuple[FrameSource, ...]
+    prompt: str
+    max_new_tokens: int
+
+
+def parse_job(job_input: Any, settings: Settings) -> JobRequest:
+    """Check `job_input` as a whole and return the request, or raise `InvalidJob`."""
+    if not isinstance(job_input, dict):
+        raise InvalidJob("Input must be a JSON object with 'frame_urls' or 'frame_data'.")
+    unknown = sorted(str(k) for k in job_input if k not in ALLOWED_KEYS)
+    if unknown:
+        raise InvalidJob(
+            f"Unknown input key(s) {', '.join(map(repr, unknown))}; "
+            f"allowed: {', '.join(sorted(ALLOWED_KEYS))}."
+        )
+    kind = job_input.get("format", "url")
+    if kind not in FORMATS:
+        raise InvalidJob(f"'format' must be 'url' or 'base64', not {kind!r}.")
+    entries = _frame_entries(job_input, kind)
+    if len(entries) > settings.max_frames_per_job:
+        raise InvalidJob(
+            f"The job has {len(entries)} frames; at most {settings.max_frames_per_job} are allowed."
+        )
+    return JobRequest(
+        frames=tuple(FrameSource(kind, entry) for entry in entries),
+        prompt=_prompt(job_input, settings),
+        max_new_tokens=_max_new_tokens(job_input, settings),
+    )
+
+
+def _frame_entries(job_input: dict, kind: str) -> list:
+    has_urls, has_data = "frame_urls" in job_input, "frame_data" in job_input
+    if has_urls and has_data:
+        raise InvalidJob("Give either 'frame_urls' or 'frame_data', not both.")
+    if kind == "base64" and not has_data:
+        raise InvalidJob("'format': 'base64' needs the frames in 'frame_data'.")
+    if kind == "url" and has_data:
+        raise InvalidJob("'frame_data' needs 'format': 'base64'.")
+    if not (has_urls or has_data):
+        raise InvalidJob("No frames: give 'frame_urls' or 'frame_data' with 'format': 'base64'.")
+    key = "frame_data" if has_data else "frame_urls"
+    entries = job_input[key]
+    if not isinstance(entries, list):
+        raise InvalidJob(f"'{key}' must be a list, not {type(entries).__name__}.")
+    if not entries:
+        raise InvalidJob(f"'{key}' is empty: send at least one frame.")
+    return entries
+
+
+def _prompt(job_input: dict, settings: Settings) -> str:
+    prompt = job_input.get("prompt")
+    if prompt is None:
+        return DEFAULT_PROMPT
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidJob("'prompt' must be a non-empty string.")
+    if len(prompt) > settings.max_prompt_chars:
+        raise InvalidJob(
+            f"'prompt' has {len(prompt)} characters; at most {settings.max_prompt_chars} are allowed."
+        )
+    return prompt.strip()
+
+
+def _max_new_tokens(job_input: dict, settings: Settings) -> int:
+    value = job_input.get("max_new_tokens")
+    if value is None:
+        return settings.default_max_new_tokens
+    limit = settings.max_new_tokens_limit
+    # bool is an int in Python; `true` is not a token count.
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise InvalidJob(f"'max_new_tokens' must be a whole number from 1 to {limit}.")
+    return value
