@@ -11,8 +11,8 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import torch
 from PIL import Image
@@ -69,7 +69,9 @@ class Description:
 Outcome = Description | FrameError
 
 
-def prepare_frame(loaded: LoadedModel, image: Image.Image, prompt: str, options: GenerationOptions) -> PreparedFrame:
+def prepare_frame(
+    loaded: LoadedModel, image: Image.Image, prompt: str, options: GenerationOptions
+) -> PreparedFrame:
     """Process one image and its prompt on the CPU into unpadded model inputs."""
     processor = loaded.processor
     text = processor.apply_chat_template(chat_messages(prompt), add_generation_prompt=True)

@@ -7,8 +7,8 @@ is a pure function of the mapping it is given, so tests build settings from plai
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import Mapping
 
 DEFAULT_MODEL_ID = "llava-hf/llava-v1.6-mistral-7b-hf"
 # Where RunPod's "cached models" feature puts weights (huggingface_hub cache layout).

@@ -112,9 +112,7 @@ def _download_once(url: str, max_bytes: int, deadline: float) -> bytes:
     remaining = deadline - time.monotonic()
     try:
         # The connect and per-read timeouts are bounded by what is left of the deadline.
-        response = rp_ssrf.safe_get(
-            url, timeout=remaining, max_bytes=max_bytes, max_redirects=MAX_REDIRECTS
-        )
+        response = rp_ssrf.safe_get(url, timeout=remaining, max_bytes=max_bytes, max_redirects=MAX_REDIRECTS)
     except rp_ssrf.SSRFError as err:
         raise FetchError(_ssrf_reason(err, max_bytes)) from None
     except requests.Timeout:

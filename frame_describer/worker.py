@@ -11,9 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable
 
 from .batching import BatchGenerator, Description, GenerationOptions, Outcome, PreparedFrame, prepare_frame
 from .decode import decode_frame
