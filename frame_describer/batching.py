@@ -160,7 +160,7 @@ class BatchGenerator:
         new_tokens = output[:, inputs["input_ids"].shape[1] :].cpu()
         texts = loaded.processor.batch_decode(new_tokens, skip_special_tokens=True)
         counts = (new_tokens != self.pad_token_id).sum(dim=1).tolist()
-        return [_outcome(text, count) for text, count in zip(texts, counts)]
+        return [_outcome(text, count) for text, count in zip(texts, counts, strict=True)]
 
     def _free_memory(self) -> None:
         gc.collect()

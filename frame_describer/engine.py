@@ -95,7 +95,7 @@ class DescriptionEngine:
             except BaseException as err:  # never let the GPU thread die with futures unset
                 log.exception("unexpected failure in a batch")
                 outcomes = [GenerationError(f"internal error: {type(err).__name__}")] * len(batch)
-            for waiting, outcome in zip(batch, outcomes):
+            for waiting, outcome in zip(batch, outcomes, strict=True):
                 waiting.future.set_result(outcome)
 
     def _next_batch(self) -> list[_Waiting]:
