@@ -120,6 +120,9 @@ class BatchGenerator:
         self.loaded = loaded
         tokenizer = loaded.processor.tokenizer
         self.pad_token_id = tokenizer.pad_token_id
+        eos = loaded.model.generation_config.eos_token_id
+        eos = eos if eos is not None else tokenizer.eos_token_id
+        self.eos_token_ids = torch.tensor(eos if isinstance(eos, list) else [eos])
         # Tests replace this to inject faults into the real generation step.
         self.generate: Callable[..., torch.Tensor] = loaded.model.generate
 
@@ -159,13 +162,23 @@ class BatchGenerator:
             )
         new_tokens = output[:, inputs["input_ids"].shape[1] :].cpu()
         texts = loaded.processor.batch_decode(new_tokens, skip_special_tokens=True)
-        counts = (new_tokens != self.pad_token_id).sum(dim=1).tolist()
+        counts = _generated_lengths(new_tokens, self.eos_token_ids)
         return [_outcome(text, count) for text, count in zip(texts, counts, strict=True)]
 
     def _free_memory(self) -> None:
         gc.collect()
         if self.loaded.device.type == "cuda":
             torch.cuda.empty_cache()
+
+
+def _generated_lengths(new_tokens: torch.Tensor, eos_token_ids: torch.Tensor) -> list[int]:
+    """Tokens each row generated: up to and including its first end-of-sequence token.
+
+    Rows that finish early are filled with padding up to the longest row; that is not output.
+    """
+    is_eos = torch.isin(new_tokens, eos_token_ids)
+    first_eos = torch.where(is_eos.any(dim=1), is_eos.int().argmax(dim=1) + 1, new_tokens.shape[1])
+    return first_eos.tolist()
 
 
 def _outcome(text: str, new_tokens: int) -> Outcome:
