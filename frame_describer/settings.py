@@ -14,6 +14,29 @@ DEFAULT_MODEL_ID = "llava-hf/llava-v1.6-mistral-7b-hf"
 # Where RunPod's "cached models" feature puts weights (huggingface_hub cache layout).
 RUNPOD_MODEL_CACHE = "/runpod-volume/huggingface-cache/hub"
 
+# Every variable `Settings.from_env` reads; the README and .runpod/hub.json document each.
+ENVIRONMENT_VARIABLES = (
+    "MODEL_ID",
+    "MODEL_REVISION",
+    "MODEL_CACHE_DIR",
+    "MODEL_DTYPE",
+    "QUANTIZATION",
+    "ATTN_IMPLEMENTATION",
+    "MAX_BATCH_SIZE",
+    "BATCH_WAIT_MS",
+    "MAX_CONCURRENT_JOBS",
+    "MAX_FRAMES_PER_JOB",
+    "MAX_NEW_TOKENS",
+    "MAX_NEW_TOKENS_LIMIT",
+    "MAX_PROMPT_CHARS",
+    "FETCH_TIMEOUT_S",
+    "FETCH_RETRIES",
+    "FETCH_CONCURRENCY",
+    "MAX_FRAME_BYTES",
+    "MAX_IMAGE_PIXELS",
+    "LOG_LEVEL",
+)
+
 _DTYPES = ("auto", "float16", "bfloat16", "float32")
 _QUANTIZATIONS = ("none", "8bit", "4bit")
 _ATTENTION = ("sdpa", "eager", "flash_attention_2")

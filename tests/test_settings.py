@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from frame_describer.settings import DEFAULT_MODEL_ID, Settings, SettingsError
+from frame_describer.settings import DEFAULT_MODEL_ID, ENVIRONMENT_VARIABLES, Settings, SettingsError
+from tests.conftest import REPO
 
 
 def test_an_empty_environment_gives_the_documented_defaults():
@@ -80,3 +83,28 @@ def test_an_unusable_value_is_refused_with_its_variable_name(env):
 def test_settings_cannot_be_changed_after_start():
     with pytest.raises(AttributeError):
         Settings().max_batch_size = 3
+
+
+class RecordingEnv(dict):
+    """An environment that remembers which variables were looked up."""
+
+    def __init__(self):
+        super().__init__()
+        self.read: set[str] = set()
+
+    def get(self, key, default=None):
+        self.read.add(key)
+        return super().get(key, default)
+
+
+def test_the_documented_variable_list_is_exactly_what_is_read():
+    env = RecordingEnv()
+    Settings.from_env(env)
+    assert env.read - {"RUNPOD_WEBHOOK_POST_OUTPUT"} == set(ENVIRONMENT_VARIABLES)
+
+
+@pytest.mark.parametrize("name", ENVIRONMENT_VARIABLES)
+def test_every_setting_is_documented_in_the_readme_and_the_hub_listing(name):
+    hub = json.loads((REPO / ".runpod" / "hub.json").read_text())
+    assert name in {entry["key"] for entry in hub["config"]["env"]}
+    assert f"`{name}`" in (REPO / "README.md").read_text()
