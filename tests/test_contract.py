@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 from tests.images import b64, data_uri, distinct_jpegs, jpeg
 
 
@@ -34,3 +37,35 @@ def test_a_missing_frame_fails_alone_with_its_http_status(run_job, frame_server)
     assert output["errors"] == ["HTTP 404 from 127.0.0.1"]
     assert output["descriptions"][1] == ""
     assert output["descriptions"][0] and output["descriptions"][2]
+
+
+def test_progress_is_reported_once_per_frame(handler_module):
+    from frame_describer.job_input import parse_job
+
+    request = parse_job({"frame_data": [b64(jpeg())] * 3, "format": "base64"}, handler_module.SETTINGS)
+    reports: list[tuple[int, int]] = []
+    asyncio.run(handler_module.WORKER.run_job(request, lambda done, total: reports.append((done, total))))
+    assert reports == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_each_job_logs_one_summary_line_with_its_timings(run_job, caplog):
+    caplog.set_level(logging.INFO, logger="handler")
+    run_job({"frame_data": [b64(jpeg()), "%%%"], "format": "base64"}, job_id="job-42")
+    lines = [r.getMessage() for r in caplog.records if "job-42" in r.getMessage()]
+    assert len(lines) == 1
+    assert "2 frames, 1 failed" in lines[0]
+    for part in ("fetch", "preprocess", "generation", "tok/s"):
+        assert part in lines[0]
+
+
+def test_an_invalid_job_returns_one_error_sentence_and_no_output_fields(run_job):
+    output = run_job({"frame_urls": [], "prompt": "x"})
+    assert set(output) == {"error"}
+    assert isinstance(output["error"], str) and output["error"].endswith(".")
+
+
+def test_a_frame_entry_that_is_not_a_string_fails_alone(run_job):
+    output = run_job({"frame_urls": [data_uri(jpeg()), 42, None, {"url": "x"}]})
+    assert output["failed_indices"] == [1, 2, 3]
+    assert output["descriptions"][0]
+    assert all("must be a string" in reason for reason in output["errors"])
