@@ -1,0 +1,28 @@
+"""A client for whole videos: thousands of frames across the endpoint, each description on its own frame.
+
+    from frame_client import describe_frames, to_output
+
+    results = describe_frames(["frames/0001.jpg", "https://cdn.example.com/0002.jpg"])
+    output = to_output(results)  # {"descriptions", "failed_indices", "errors", "count"}
+
+Modules: `frames` (inputs to frames, hashing), `jobs` (splitting, payloads), `transport`
+(the endpoint's HTTP API), `runner` (one job to its end), `pool` (the rolling pool),
+`client` (`describe_frames`), `failures` (what is retried), `cli` (`describe-frames`).
+"""
+
+from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
+from .failures import ClientError, ConfigError, EndpointError
+from .options import ClientOptions
+from .results import FrameResult, to_output
+
+__all__ = [
+    "DEFAULT_BATCH_SIZE",
+    "DEFAULT_CONCURRENCY",
+    "ClientError",
+    "ClientOptions",
+    "ConfigError",
+    "EndpointError",
+    "FrameResult",
+    "describe_frames",
+    "to_output",
+]

@@ -1,0 +1,154 @@
+"""`describe-frames`: describe frames from the command line, write the worker-shaped JSON.
+
+    describe-frames frames/ --output descriptions.json
+    describe-frames 'shots/*.jpg' https://cdn.example.com/f1.jpg --batch-size 8 --concurrency 8
+
+A folder stands for its image files sorted by name, numbers compared as numbers (frame_2
+before frame_10); a glob for its matching files in the same order. The JSON goes to stdout or
+`--output`, the progress bar and log lines to stderr. Exit status: 0 every frame described,
+1 some frames failed (their reasons are in the JSON), 2 a usage or configuration problem
+(no endpoint, no API key, a path that matches nothing), 3 the endpoint refused the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import logging
+import re
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
+
+from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
+from .failures import ConfigError, EndpointError
+from .results import to_output
+from .transport import API_KEY_VAR, ENDPOINT_ID_VAR, resolve_endpoint
+
+log = logging.getLogger("describe-frames")
+
+IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
+_GLOB_CHARS = re.compile(r"[*?\[]")
+
+EXIT_OK, EXIT_FRAMES_FAILED, EXIT_USAGE, EXIT_ENDPOINT = 0, 1, 2, 3
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        resolve_endpoint(args.endpoint_url, args.api_key)  # before any output, for a clean message
+        frames = expand_frames(args.frames)
+    except ConfigError as err:
+        parser.exit(EXIT_USAGE, f"describe-frames: {err}\n")
+    progress = tqdm(
+        total=len(frames), unit="frame", desc="describing", file=sys.stderr, disable=args.no_progress
+    )
+    try:
+        with logging_redirect_tqdm(), progress:
+            results = describe_frames(
+                frames,
+                endpoint_url=args.endpoint_url,
+                api_key=args.api_key,
+                batch_size=args.batch_size,
+                concurrency=args.concurrency,
+                prompt=args.prompt,
+                max_new_tokens=args.max_new_tokens,
+                on_progress=progress.update,
+            )
+    except ConfigError as err:
+        parser.exit(EXIT_USAGE, f"describe-frames: {err}\n")
+    except EndpointError as err:
+        parser.exit(EXIT_ENDPOINT, f"describe-frames: {err}\n")
+    output = {**to_output(results), "frames": frames}
+    text = json.dumps(output, indent=2, ensure_ascii=False) + "\n"
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    failed = len(output["failed_indices"])
+    if failed:
+        log.warning("%d of %d frames were not described; reasons in 'errors'", failed, len(frames))
+    return EXIT_FRAMES_FAILED if failed else EXIT_OK
+
+
+def expand_frames(arguments: list[str]) -> list[str]:
+    """Paths, folders, globs and URLs, expanded in order into one frame per entry."""
+    frames: list[str] = []
+    for argument in arguments:
+        if re.match(r"^https?://", argument, re.IGNORECASE):
+            frames.append(argument)
+            continue
+        path = Path(argument)
+        if path.is_dir():
+            images = [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+            if not images:
+                raise ConfigError(
+                    f"no image files ({', '.join(sorted(IMAGE_SUFFIXES))}) in folder {argument}"
+                )
+            frames.extend(str(p) for p in sorted(images, key=lambda p: natural_key(p.name)))
+        elif path.is_file():
+            frames.append(argument)
+        elif _GLOB_CHARS.search(argument):
+            matches = [m for m in glob.glob(argument) if Path(m).is_file()]
+            if not matches:
+                raise ConfigError(f"no files match {argument}")
+            frames.extend(sorted(matches, key=natural_key))
+        else:
+            raise ConfigError(f"no such file, folder or http(s) URL: {argument}")
+    return frames
+
+
+def natural_key(name: str) -> list:
+    """Sort key that compares runs of digits as numbers: frame_2 before frame_10."""
+    return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name)]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="describe-frames",
+        description="Describe video frames with the LLaVA-NeXT worker on RunPod; writes one JSON "
+        "object shaped like the worker's output (descriptions, failed_indices, errors, count) over "
+        "all frames, plus 'frames', the inputs in order.",
+        epilog=f"The endpoint defaults to https://api.runpod.ai/v2/${ENDPOINT_ID_VAR}, the key to "
+        f"${API_KEY_VAR}. Exit status: 0 all described, 1 some frames failed, 2 usage or "
+        "configuration problem, 3 the endpoint refused the run.",
+    )
+    parser.add_argument("frames", nargs="+", metavar="FRAME", help="image file, folder, glob or http(s) URL")
+    parser.add_argument("--endpoint-url", help=f"endpoint base URL (default: from ${ENDPOINT_ID_VAR})")
+    parser.add_argument("--api-key", help=f"RunPod API key (default: ${API_KEY_VAR}; prefer the variable)")
+    parser.add_argument(
+        "--batch-size",
+        type=_positive,
+        default=DEFAULT_BATCH_SIZE,
+        help="frames per job (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=_positive,
+        default=DEFAULT_CONCURRENCY,
+        help="jobs in flight (default: %(default)s)",
+    )
+    parser.add_argument("--prompt", help="replace the worker's default prompt")
+    parser.add_argument("--max-new-tokens", type=_positive, help="replace the worker's default length")
+    parser.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log each job and retry")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value

@@ -1,0 +1,86 @@
+"""Split frames into jobs the endpoint accepts, and build each job's input.
+
+A job carries either local frames (`frame_data`, bare base64, `format: base64`) or URLs
+(`frame_urls`), never both: the worker takes one source per job. Each job holds at most
+`batch_size` frames and its JSON body stays under `max_payload_bytes` (RunPod's `/run` takes
+10 MB). A local frame too large to fit any job on its own is reported failed, never sent.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .frames import BASE64, Frame
+
+# RunPod's /run limit is 10 MB; keep a margin for headers and JSON overhead we do not count.
+DEFAULT_MAX_PAYLOAD_BYTES = 9_000_000
+
+
+@dataclass(frozen=True)
+class Job:
+    """Frames described together in one RunPod job; `solo_retry` marks a frame's second chance."""
+
+    kind: str
+    frames: tuple[Frame, ...]
+    solo_retry: bool = False
+
+
+@dataclass
+class JobPlan:
+    """The jobs in the order of their first frame, and the frames no job can carry."""
+
+    jobs: list[Job] = field(default_factory=list)
+    too_large: list[tuple[Frame, str]] = field(default_factory=list)
+
+
+def job_input(
+    kind: str, entries: Sequence[str], prompt: str | None = None, max_new_tokens: int | None = None
+) -> dict:
+    """The `input` object of one job, as the worker reads it."""
+    body: dict = (
+        {"frame_data": list(entries), "format": "base64"} if kind == BASE64 else {"frame_urls": list(entries)}
+    )
+    if prompt is not None:
+        body["prompt"] = prompt
+    if max_new_tokens is not None:
+        body["max_new_tokens"] = max_new_tokens
+    return body
+
+
+def plan_jobs(
+    frames: Sequence[Frame],
+    batch_size: int,
+    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
+    prompt: str | None = None,
+    max_new_tokens: int | None = None,
+) -> JobPlan:
+    """Group `frames` (unique, in input order) into jobs of one kind each, filled in order."""
+    overhead = len(json.dumps({"input": job_input(BASE64, [], prompt, max_new_tokens)}))
+    budget = max_payload_bytes - overhead
+    plan = JobPlan()
+    filling: dict[str, _Filling] = {}  # the job being filled, per kind
+    in_order: list[_Filling] = []
+    for frame in frames:
+        if frame.payload_bytes > budget:
+            reason = (
+                f"frame is too large to send: {frame.payload_bytes} bytes as base64, over the "
+                f"{max_payload_bytes}-byte job payload limit (pass its URL instead)"
+            )
+            plan.too_large.append((frame, reason))
+            continue
+        job = filling.get(frame.kind)
+        if job is None or len(job.frames) >= batch_size or job.size + frame.payload_bytes > budget:
+            job = filling[frame.kind] = _Filling()
+            in_order.append(job)
+        job.frames.append(frame)
+        job.size += frame.payload_bytes
+    plan.jobs = [Job(kind=job.frames[0].kind, frames=tuple(job.frames)) for job in in_order]
+    return plan
+
+
+@dataclass
+class _Filling:
+    frames: list[Frame] = field(default_factory=list)
+    size: int = 0

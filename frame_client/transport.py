@@ -1,0 +1,223 @@
+"""Talk to one endpoint over HTTP: `/run` to queue a job, `/status/{id}` to check on it.
+
+Works with the hosted API (`https://api.runpod.ai/v2/{endpoint_id}`, API key in the
+Authorization header, GET for status) and with the local API of `python handler.py
+--rp_serve_api` (routes at the server root, no key needed on loopback, status by POST only:
+a GET answered 405 switches this endpoint to POST). Transient failures of one call are retried
+here with backoff; `failures.py` says which. This is the only module that reads the
+environment (`RUNPOD_VISION_ENDPOINT_ID`, `RUNPOD_API_KEY`) and only in `resolve_endpoint`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import quote, urlparse
+
+import requests
+
+from .failures import ConfigError, EndpointError, is_transient_http_status
+from .options import ClientOptions
+
+log = logging.getLogger(__name__)
+
+HOSTED_API = "https://api.runpod.ai/v2"
+ENDPOINT_ID_VAR = "RUNPOD_VISION_ENDPOINT_ID"
+API_KEY_VAR = "RUNPOD_API_KEY"
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+class RequestFailed(Exception):
+    """One call to the endpoint failed for good; `transient` says whether a later try may work."""
+
+    def __init__(self, reason: str, transient: bool):
+        super().__init__(reason)
+        self.reason = reason
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class EndpointConfig:
+    """Where the endpoint is and the key it takes (None on loopback)."""
+
+    url: str
+    api_key: str | None
+
+    @property
+    def is_local(self) -> bool:
+        return is_loopback(self.url)
+
+
+def resolve_endpoint(
+    endpoint_url: str | None = None, api_key: str | None = None, env: Mapping[str, str] | None = None
+) -> EndpointConfig:
+    """The endpoint from the arguments, else from the environment; `ConfigError` if incomplete."""
+    env = os.environ if env is None else env
+    url = (endpoint_url or "").strip()
+    if not url:
+        endpoint_id = env.get(ENDPOINT_ID_VAR, "").strip()
+        if not endpoint_id:
+            raise ConfigError(
+                f"No endpoint: set {ENDPOINT_ID_VAR} to your RunPod endpoint's id, or give the "
+                "endpoint URL (--endpoint-url, or endpoint_url=), e.g. http://127.0.0.1:8000 for "
+                "`python handler.py --rp_serve_api`."
+            )
+        url = f"{HOSTED_API}/{endpoint_id}"
+    url = url.rstrip("/")
+    for suffix in ("/runsync", "/run"):  # a URL copied from the console's request examples
+        url = url.removesuffix(suffix)
+    if urlparse(url).scheme not in ("http", "https") or not urlparse(url).hostname:
+        raise ConfigError(f"The endpoint URL must be an http(s) URL, not {url!r}.")
+    key = (api_key or env.get(API_KEY_VAR, "")).strip() or None
+    if key is None and not is_loopback(url):
+        raise ConfigError(
+            f"No API key for {url}: set {API_KEY_VAR} (or pass --api-key, or api_key=). "
+            "Only a local endpoint on 127.0.0.1 or localhost works without one."
+        )
+    return EndpointConfig(url=url, api_key=key)
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+class _MethodNotAllowed(Exception):
+    pass
+
+
+class Endpoint:
+    """`/run` and `/status` calls to one endpoint, safe to share between threads."""
+
+    def __init__(self, config: EndpointConfig, options: ClientOptions | None = None):
+        self.config = config
+        self.options = options or ClientOptions()
+        self._headers = {"Authorization": f"Bearer {config.api_key}"} if config.api_key else {}
+        self._status_method = "GET"
+        self._sessions = threading.local()
+        self._stopped = threading.Event()
+
+    def submit(self, job_input: dict) -> str:
+        """Queue a job; returns its id."""
+        body = self._call("POST", "/run", {"input": job_input}, self.options.request_timeout_s)
+        job_id = body.get("id")
+        if not isinstance(job_id, str) or not job_id:
+            raise RequestFailed("the endpoint's answer to /run has no job id", transient=False)
+        return job_id
+
+    def status(self, job_id: str, read_timeout_s: float) -> dict:
+        """The job's status object. On the local API this call runs the job, hence the timeout."""
+        path = f"/status/{quote(job_id, safe='')}"
+        if self._status_method == "GET":
+            try:
+                return self._call("GET", path, None, min(read_timeout_s, self.options.request_timeout_s))
+            except _MethodNotAllowed:
+                log.info("%s answers status checks by POST only (the local API): using POST", self.config.url)
+                self._status_method = "POST"
+        return self._call("POST", path, None, read_timeout_s)
+
+    def cancel(self, job_id: str) -> None:
+        """Ask the endpoint to drop a job we gave up on; best effort, one try."""
+        try:
+            self._session().post(
+                f"{self.config.url}/cancel/{quote(job_id, safe='')}",
+                headers=self._headers,
+                timeout=(self.options.connect_timeout_s, self.options.request_timeout_s),
+            )
+        except requests.RequestException as err:
+            log.debug("cancelling job %s failed: %s", job_id, err)
+
+    def stop(self) -> None:
+        """Cut short every pause between retries: the run is over."""
+        self._stopped.set()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; False if the run was stopped meanwhile."""
+        return not self._stopped.wait(seconds)
+
+    def _session(self) -> requests.Session:
+        session = getattr(self._sessions, "session", None)
+        if session is None:
+            session = self._sessions.session = requests.Session()
+        return session
+
+    def _call(self, method: str, path: str, json_body: dict | None, read_timeout_s: float) -> dict:
+        options = self.options
+        url = f"{self.config.url}{path}"
+        route = path.split("/")[1]
+        attempt = 0
+        while True:
+            pause = options.http_backoff_s * 2**attempt
+            try:
+                response = self._session().request(
+                    method,
+                    url,
+                    json=json_body,
+                    headers=self._headers,
+                    timeout=(options.connect_timeout_s, read_timeout_s),
+                )
+            except requests.Timeout:
+                reason = f"no answer from the endpoint's /{route} within {read_timeout_s:.0f} s"
+            except requests.ConnectionError:
+                reason = f"could not connect to the endpoint at {self.config.url}"
+            except requests.RequestException as err:
+                raise RequestFailed(
+                    f"request to /{route} failed: {type(err).__name__}", transient=False
+                ) from None
+            else:
+                status = response.status_code
+                if status == 200:
+                    return self._json(response, route)
+                if status == 405 and method == "GET":
+                    raise _MethodNotAllowed
+                if status in (401, 403):
+                    raise EndpointError(
+                        f"The endpoint at {self.config.url} refused the API key (HTTP {status}): "
+                        "check RUNPOD_API_KEY or --api-key."
+                    )
+                if status == 404 and route == "run":
+                    raise EndpointError(
+                        f"No endpoint at {self.config.url} (HTTP 404 on /run): check "
+                        f"{ENDPOINT_ID_VAR} or --endpoint-url."
+                    )
+                reason = f"HTTP {status} from the endpoint on /{route}"
+                if status == 404:  # a job the endpoint no longer knows: running it again may work
+                    raise RequestFailed(reason, transient=True)
+                if not is_transient_http_status(status):
+                    raise RequestFailed(f"{reason}: {_snippet(response)}", transient=False)
+                pause = max(pause, _retry_after(response))
+            if attempt >= options.http_retries:
+                raise RequestFailed(reason, transient=True)
+            attempt += 1
+            log.debug("%s %s: %s; try %d in %.1f s", method, path, reason, attempt + 1, pause)
+            if not self.wait(min(pause, options.max_backoff_s)):
+                raise RequestFailed(reason, transient=True)
+
+    @staticmethod
+    def _json(response: requests.Response, route: str) -> dict:
+        try:
+            body = response.json()
+        except ValueError:
+            raise RequestFailed(f"the endpoint's answer to /{route} is not JSON", transient=True) from None
+        if not isinstance(body, dict):
+            raise RequestFailed(f"the endpoint's answer to /{route} is not a JSON object", transient=False)
+        return body
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return float(response.headers.get("Retry-After", 0))
+    except ValueError:
+        return 0.0
+
+
+def _snippet(response: requests.Response) -> str:
+    text = " ".join(response.text.split())
+    return text[:200] or "(empty body)"

@@ -1,0 +1,185 @@
+"""A loopback proxy in front of the real local API, for the client's tests.
+
+It forwards `/run` and `/status/{id}` to `python handler.py --rp_serve_api`, records every job
+input the client sends, counts the status calls that run a job (on the local API the job runs
+during its status call) and misbehaves on request: lose a response after the worker ran the
+job, hold status calls until a number of them are in flight, hold the first job until others
+have finished. With `hosted_key` it plays the hosted API instead: routes under
+`/v2/{endpoint}`, a Bearer key required, GET for status, "IN_QUEUE" on a job's first check.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import requests
+
+HOSTED_ENDPOINT_ID = "test-endpoint"
+_HOLD_TIMEOUT_S = 60.0
+
+
+class ApiProxy:
+    """Forwards to `upstream` (the local API's base URL); `url` is what the client talks to."""
+
+    def __init__(self, upstream: str, hosted_key: str | None = None) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.hosted_key = hosted_key
+        self.job_inputs: list[dict] = []  # every /run's input, in arrival order
+        self.status_methods: list[str] = []
+        self.in_flight = 0  # status calls running a job right now
+        self.max_in_flight = 0
+        self.finished = 0  # status calls that ran a job and answered
+        # Misbehaviour, set by tests before the client runs.
+        self.lose_responses = 0  # answer this many job-running status calls with 502, after the job ran
+        self.barrier = 0  # hold job-running status calls until this many are in flight (once)
+        self.hold_first_job_until = 0  # hold the first job until this many other jobs finished
+        self.finished_while_held: int | None = None
+        self._barrier_done = False
+        self._first_job: str | None = None
+        self._inputs_by_id: dict[str, dict] = {}
+        self._hosted_seen: set[str] = set()
+        self._hosted_results: dict[str, dict] = {}
+        self._cond = threading.Condition()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                proxy._route(self, "GET")
+
+            def do_POST(self) -> None:
+                proxy._route(self, "POST")
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        port = self._httpd.server_address[1]
+        root = f"http://127.0.0.1:{port}"
+        self.url = f"{root}/v2/{HOSTED_ENDPOINT_ID}" if hosted_key else root
+        self._prefix = f"/v2/{HOSTED_ENDPOINT_ID}" if hosted_key else ""
+        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+        self._thread.start()
+
+    def frames_sent(self) -> list[str]:
+        """Every frame entry of every job, in the order the jobs arrived."""
+        return [
+            entry for body in self.job_inputs for entry in body.get("frame_data", body.get("frame_urls", []))
+        ]
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    # ---------------------------------------------------------------- routing
+
+    def _route(self, request: BaseHTTPRequestHandler, method: str) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        body = request.rfile.read(length) if length else b""
+        path = request.path
+        if not path.startswith(self._prefix):
+            return _answer(request, 404, {"error": "not found"})
+        path = path[len(self._prefix) :]
+        if self.hosted_key and request.headers.get("Authorization") != f"Bearer {self.hosted_key}":
+            return _answer(request, 401, {"error": "Unauthorized"})
+        if path == "/run" and method == "POST":
+            return self._run(request, body)
+        if path.startswith("/status/"):
+            job_id = path[len("/status/") :]
+            with self._cond:
+                self.status_methods.append(method)
+            if self.hosted_key:
+                if method != "GET":
+                    return _answer(request, 405, {"detail": "Method Not Allowed"})
+                return self._hosted_status(request, job_id)
+            if method == "GET":  # the local API answers 405 to GET: pass it on as it is
+                return self._forward(request, "GET", path, None)
+            return self._job_running_status(request, job_id)
+        return _answer(request, 404, {"error": "not found"})
+
+    def _run(self, request: BaseHTTPRequestHandler, body: bytes) -> None:
+        status, answer = _upstream("POST", f"{self.upstream}/run", body)
+        if status == 200:
+            job_input = json.loads(body)["input"]
+            with self._cond:
+                self.job_inputs.append(job_input)
+                self._inputs_by_id[answer["id"]] = job_input
+                if self._first_job is None:
+                    self._first_job = answer["id"]
+        _answer(request, status, answer)
+
+    def _hosted_status(self, request: BaseHTTPRequestHandler, job_id: str) -> None:
+        with self._cond:
+            cached = self._hosted_results.get(job_id)
+            first_look = job_id not in self._hosted_seen
+            self._hosted_seen.add(job_id)
+        if cached is not None:
+            return _answer(request, 200, cached)
+        if first_look:
+            return _answer(request, 200, {"id": job_id, "status": "IN_QUEUE"})
+        status, answer = self._run_job(job_id)
+        if status == 200:
+            with self._cond:
+                self._hosted_results[job_id] = answer
+        _answer(request, status, answer)
+
+    def _job_running_status(self, request: BaseHTTPRequestHandler, job_id: str) -> None:
+        status, answer = self._run_job(job_id)
+        with self._cond:
+            lose = self.lose_responses > 0
+            if lose:
+                self.lose_responses -= 1
+        if lose:
+            return _answer(request, 502, {"error": "bad gateway"})
+        _answer(request, status, answer)
+
+    def _run_job(self, job_id: str) -> tuple[int, dict]:
+        """Forward the status call that runs the job, counting it as in flight meanwhile."""
+        with self._cond:
+            self.in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self.in_flight)
+            self._cond.notify_all()
+            if self.barrier and not self._barrier_done:
+                self._cond.wait_for(lambda: self.in_flight >= self.barrier, timeout=_HOLD_TIMEOUT_S)
+                self._barrier_done = True
+            if self.hold_first_job_until and job_id == self._first_job:
+                self._cond.wait_for(
+                    lambda: self.finished >= self.hold_first_job_until, timeout=_HOLD_TIMEOUT_S
+                )
+                self.finished_while_held = self.finished
+        try:
+            return _upstream("POST", f"{self.upstream}/status/{job_id}", b"")
+        finally:
+            with self._cond:
+                self.in_flight -= 1
+                if job_id != self._first_job or not self.hold_first_job_until:
+                    self.finished += 1
+                self._cond.notify_all()
+
+    def _forward(self, request: BaseHTTPRequestHandler, method: str, path: str, body: bytes | None) -> None:
+        status, answer = _upstream(method, f"{self.upstream}{path}", body)
+        _answer(request, status, answer)
+
+
+def _upstream(method: str, url: str, body: bytes | None) -> tuple[int, dict]:
+    response = requests.request(
+        method, url, data=body, headers={"Content-Type": "application/json"}, timeout=_HOLD_TIMEOUT_S * 2
+    )
+    try:
+        answer = response.json()
+    except ValueError:
+        answer = {"error": response.text}
+    return response.status_code, answer
+
+
+def _answer(request: BaseHTTPRequestHandler, status: int, body: dict) -> None:
+    data = json.dumps(body).encode()
+    request.send_response(status)
+    request.send_header("Content-Type", "application/json")
+    request.send_header("Content-Length", str(len(data)))
+    request.end_headers()
+    request.wfile.write(data)
