@@ -1,0 +1,115 @@
+"""Peak GPU memory per batch size: estimated from the model's shapes, and projected from measured peaks.
+
+The estimate is arithmetic, not measurement. A batch's peak is the weights plus the larger of
+  prefill: every prompt token's KV cache plus the widest activations of one layer (the MLP's
+           three intermediate tensors and a few copies of the residual stream), and
+  decode:  the KV cache of every prompt and generated token,
+plus a fixed allowance for CUDA workspaces. KV cache per token is
+2 (keys, values) x layers x kv_heads x head_dim x bytes per value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .timing import GIB
+
+# cuBLAS workspaces, rotary tables, the vision tower's transient outputs: not per token.
+FIXED_OVERHEAD_GIB = 0.5
+# The production card's limit from issue #4: peak at most 22 GiB on a 24 GB RTX 4090.
+CARD_LIMIT_GIB = 22.0
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """The sizes that decide memory: parameter count and the language model's dimensions."""
+
+    parameters: int
+    layers: int
+    kv_heads: int
+    head_dim: int
+    hidden: int
+    intermediate: int
+
+    @classmethod
+    def of(cls, config, parameters: int) -> Shapes:
+        text = config.text_config
+        head_dim = getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads
+        return cls(
+            parameters=parameters,
+            layers=text.num_hidden_layers,
+            kv_heads=text.num_key_value_heads,
+            head_dim=head_dim,
+            hidden=text.hidden_size,
+            intermediate=text.intermediate_size,
+        )
+
+    def kv_bytes_per_token(self, dtype_bytes: int = 2) -> int:
+        return 2 * self.layers * self.kv_heads * self.head_dim * dtype_bytes
+
+    def prefill_bytes_per_token(self, dtype_bytes: int = 2) -> int:
+        """One layer's widest moment: gate, up and their product, plus ~4 residual-stream copies."""
+        return dtype_bytes * (3 * self.intermediate + 4 * self.hidden)
+
+
+def estimate_peak_gib(
+    shapes: Shapes, batch_size: int, prompt_tokens: int, new_tokens: int, dtype_bytes: int = 2
+) -> float:
+    """Estimated `torch.cuda.max_memory_allocated` for one batch, in GiB."""
+    kv = shapes.kv_bytes_per_token(dtype_bytes)
+    prefill = prompt_tokens * (kv + shapes.prefill_bytes_per_token(dtype_bytes))
+    decode = (prompt_tokens + new_tokens) * kv
+    weights = shapes.parameters * dtype_bytes
+    return (weights + batch_size * max(prefill, decode)) / GIB + FIXED_OVERHEAD_GIB
+
+
+def largest_batch_within(
+    shapes: Shapes, limit_gib: float, prompt_tokens: int, new_tokens: int, dtype_bytes: int = 2
+) -> int:
+    batch = 0
+    while estimate_peak_gib(shapes, batch + 1, prompt_tokens, new_tokens, dtype_bytes) <= limit_gib:
+        batch += 1
+    return batch
+
+
+@dataclass(frozen=True)
+class MeasuredFit:
+    """Measured peak = fixed + per_frame x batch size, least squares over the batched runs."""
+
+    fixed_gib: float
+    per_frame_gib: float
+
+    def projected_gib(self, batch_size: int, scale: float = 1.0) -> float:
+        return self.fixed_gib + batch_size * self.per_frame_gib * scale
+
+
+def fit_measured(points: list[tuple[int, float]]) -> MeasuredFit | None:
+    """Fit (batch size, peak GiB) pairs; None with fewer than two batch sizes."""
+    if len({b for b, _ in points}) < 2:
+        return None
+    n = len(points)
+    mean_b = sum(b for b, _ in points) / n
+    mean_p = sum(p for _, p in points) / n
+    slope = sum((b - mean_b) * (p - mean_p) for b, p in points) / sum((b - mean_b) ** 2 for b, _ in points)
+    return MeasuredFit(fixed_gib=mean_p - slope * mean_b, per_frame_gib=slope)
+
+
+def token_scale(measured_prompt: int, measured_new: int, target_prompt: int, target_new: int) -> float:
+    """How much more a frame holds at the target lengths; the larger of the prefill and decode ratios."""
+    return max(
+        target_prompt / measured_prompt, (target_prompt + target_new) / (measured_prompt + measured_new)
+    )
+
+
+def estimate_rows(
+    shapes: Shapes, batch_sizes: list[int], prompt_tokens: int, new_tokens: int, dtype_bytes: int = 2
+) -> dict[int, float]:
+    """Estimated peak GiB per batch size."""
+    return {b: estimate_peak_gib(shapes, b, prompt_tokens, new_tokens, dtype_bytes) for b in batch_sizes}
+
+
+def format_estimates(title: str, rows: dict[int, float], limit_gib: float = CARD_LIMIT_GIB) -> str:
+    lines = [title, "  batch  est. peak GiB"]
+    for batch, gib in rows.items():
+        lines.append(f"  {batch:>5}  {gib:>13.2f}{'' if gib <= limit_gib else f'  over {limit_gib:g} GiB'}")
+    return "\n".join(lines)
