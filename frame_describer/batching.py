@@ -106,9 +106,20 @@ def collate(frames: list[PreparedFrame], pad_token_id: int) -> dict[str, torch.T
     }
 
 
+def is_out_of_memory(err: BaseException) -> bool:
+    """True for out-of-memory, including the plain RuntimeError form CUDA libraries raise.
+
+    NOTE: cuBLAS and other libraries report "CUDA error: out of memory" as a RuntimeError; the
+    context survives it, so it must split the batch rather than count as a fatal CUDA error.
+    """
+    if isinstance(err, torch.cuda.OutOfMemoryError):
+        return True
+    return isinstance(err, RuntimeError) and "out of memory" in str(err).lower()
+
+
 def is_fatal_cuda_error(err: BaseException) -> bool:
     """True for errors after which the CUDA context is broken (not for out-of-memory)."""
-    if isinstance(err, torch.cuda.OutOfMemoryError):
+    if is_out_of_memory(err):
         return False
     return isinstance(err, RuntimeError) and any(m in str(err) for m in _FATAL_CUDA_MARKERS)
 
@@ -133,7 +144,7 @@ class BatchGenerator:
         except Exception as err:
             if is_fatal_cuda_error(err):
                 raise FatalDeviceError(f"GPU failure: {err}".splitlines()[0][:200]) from err
-            oom = isinstance(err, torch.cuda.OutOfMemoryError)
+            oom = is_out_of_memory(err)
             self._free_memory()
             if len(frames) == 1:
                 reason = "out of GPU memory" if oom else f"generation failed: {type(err).__name__}"
@@ -143,7 +154,13 @@ class BatchGenerator:
             # smaller batch, and any other failure may belong to one frame only.
             log.warning("batch of %d failed (%s); splitting it", len(frames), type(err).__name__)
             half = len(frames) // 2
-            return self.run(frames[:half]) + self.run(frames[half:])
+            first = self.run(frames[:half])
+            try:
+                return first + self.run(frames[half:])
+            except FatalDeviceError as fatal:
+                # The first half's descriptions are real: they go back with the failure.
+                fatal.described = first + fatal.described
+                raise
 
     def _generate(self, frames: list[PreparedFrame]) -> list[Outcome]:
         loaded = self.loaded

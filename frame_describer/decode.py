@@ -1,15 +1,17 @@
 """Decode a frame's bytes into a correct RGB image, judged by the bytes alone.
 
-Decoding is forced here (`img.load()`), so a truncated or hostile file fails as this frame's
-`DecodeError` and never later inside a batch. Every raster format a frame store may hand
-over becomes plain 8-bit RGB: EXIF orientation applied, CMYK converted, 16-bit scaled down,
-palettes expanded, transparency composited onto a black background, first frame of animations.
+Only the raster formats a frame store hands over are opened, whatever the bytes claim to be,
+so SVG, HTML error pages, EPS (which Pillow would hand to Ghostscript) and the like fail. The
+pixel limit is checked from the header, before any pixel is decoded. Decoding is forced here
+(`img.load()`), so a truncated or hostile file fails as this frame's `DecodeError` and never
+later inside a batch. Every accepted image becomes plain 8-bit RGB: EXIF orientation applied,
+CMYK converted, 16-bit scaled down, palettes expanded, transparency composited onto a black
+background, first frame of animations.
 """
 
 from __future__ import annotations
 
 import io
-import warnings
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -19,25 +21,27 @@ from .errors import DecodeError
 # Text overlays are usually light on dark footage, so transparent pixels become black,
 # as they would over an empty video track.
 ALPHA_BACKGROUND = (0, 0, 0)
+# Pillow format ids; JPEG covers MPO (camera JPEGs with several images) too.
+RASTER_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
 
 def decode_frame(data: bytes, max_pixels: int) -> Image.Image:
     """Return `data` as a decoded RGB image, or raise `DecodeError` with a short reason."""
+    # NOTE: no `warnings.catch_warnings()` to turn Pillow's DecompressionBombWarning into an
+    # error: it swaps process-wide state under concurrent frame threads, and the limit below
+    # already refuses those images unless MAX_IMAGE_PIXELS is set above Pillow's own.
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (rather than raises) between 1x and 2x its own pixel limit.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > max_pixels:
-                raise DecodeError(f"image is {width}x{height}, over the {max_pixels}-pixel limit")
-            image.seek(0)
-            image.load()
-            return _to_rgb(ImageOps.exif_transpose(image))
+        image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS)
+        width, height = image.size
+        if width * height > max_pixels:
+            raise DecodeError(f"image is {width}x{height}, over the {max_pixels}-pixel limit")
+        image.seek(0)
+        image.load()
+        return _to_rgb(ImageOps.exif_transpose(image))
     except DecodeError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:  # over twice Pillow's own limit, seen in the header
         raise DecodeError("image is over the pixel limit (decompression bomb)") from None
     except UnidentifiedImageError:
         raise DecodeError("not an image: cannot identify image file") from None

@@ -134,5 +134,7 @@ class DescriptionEngine:
         with self._cond:
             self.fatal_error = err
             doomed, self._waiting = batch + self._waiting, []
-        for waiting in doomed:
-            waiting.future.set_result(GenerationError(str(err)))
+        # `err.described` is a prefix of `batch`: those frames keep what the model produced.
+        for index, waiting in enumerate(doomed):
+            done = index < len(err.described)
+            waiting.future.set_result(err.described[index] if done else GenerationError(str(err)))

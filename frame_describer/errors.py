@@ -32,4 +32,12 @@ class ModelLoadError(WorkerError):
 
 
 class FatalDeviceError(WorkerError):
-    """The GPU is in an unrecoverable state: finish the job and have RunPod replace the worker."""
+    """The GPU is in an unrecoverable state: finish the job and have RunPod replace the worker.
+
+    `described` holds the outcomes of the first frames of the failing batch, in order, when the
+    batch had been split and those were described before the GPU failed.
+    """
+
+    def __init__(self, message: str, described: list | None = None):
+        super().__init__(message)
+        self.described = list(described or [])

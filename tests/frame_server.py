@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -17,14 +20,18 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0  # before the status line
     drip_s: float = 0.0  # pause between single body bytes (a slow-loris source)
-    fail_times: int = 0  # answer 503 this many times first
+    fail_times: int = 0  # answer `fail_status` this many times first
+    fail_status: int = 503
+    reset_times: int = 0  # reset the connection without an answer this many times first
     redirect_to: str | None = None
+    chunked: bool = False  # no Content-Length: the body goes out with chunked transfer coding
 
 
 class FrameServer:
-    """Serves `routes` on a random loopback port and records every path requested."""
+    """Serves `routes` on a random port of `host` (a loopback address) and records every path."""
 
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
         self._lock = threading.Lock()
@@ -36,17 +43,24 @@ class FrameServer:
             def log_message(self, *args) -> None:  # keep test output quiet
                 pass
 
+            def handle(self) -> None:
+                # The worker hangs up first when it gives up on a frame, as it should.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    super().handle()
+
             def do_GET(self) -> None:
                 server._serve(self)
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        server_class = _IPv6HTTPServer if ":" in host else ThreadingHTTPServer
+        self._httpd = server_class((host, 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
         self._thread.start()
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
 
     def add(self, path: str, body: bytes = b"", **options) -> str:
         """Serve `body` (or the behaviour in `options`) on `path`; return its URL."""
@@ -70,9 +84,15 @@ class FrameServer:
         with self._lock:
             self.requests.append(request.path)
             route = self.routes.get(request.path)
-            if route is not None and route.fail_times > 0:
+            reset = route is not None and route.reset_times > 0
+            if reset:
+                route.reset_times -= 1
+            elif route is not None and route.fail_times > 0:
                 route.fail_times -= 1
-                route = Route(status=503, body=b"busy")
+                route = Route(status=route.fail_status, body=b"busy")
+        if reset:
+            _reset(request)
+            return
         if route is None:
             route = Route(status=404, body=b"<html>not found</html>")
         time.sleep(route.delay_s)
@@ -80,16 +100,38 @@ class FrameServer:
             request.send_response(route.status)
             if route.redirect_to is not None:
                 request.send_header("Location", route.redirect_to)
-            headers = {"Content-Length": str(len(route.body)), **route.headers}
-            for name, value in headers.items():
+            length = (
+                {"Transfer-Encoding": "chunked"}
+                if route.chunked
+                else {"Content-Length": str(len(route.body))}
+            )
+            for name, value in {**length, **route.headers}.items():
                 request.send_header(name, value)
             request.end_headers()
-            if route.drip_s:
-                for byte in route.body:
-                    request.wfile.write(bytes([byte]))
-                    request.wfile.flush()
-                    time.sleep(route.drip_s)
-            else:
-                request.wfile.write(route.body)
+            _write_body(request, route)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the worker gave up on this frame, as it should
+
+
+class _IPv6HTTPServer(ThreadingHTTPServer):
+    address_family = socket.AF_INET6
+
+
+def _write_body(request: BaseHTTPRequestHandler, route: Route) -> None:
+    step = 1 if route.drip_s else 4096
+    for start in range(0, len(route.body), step):
+        piece = route.body[start : start + step]
+        if route.chunked:
+            piece = b"%x\r\n%s\r\n" % (len(piece), piece)
+        request.wfile.write(piece)
+        if route.drip_s:
+            request.wfile.flush()
+            time.sleep(route.drip_s)
+    if route.chunked:
+        request.wfile.write(b"0\r\n\r\n")
+
+
+def _reset(request: BaseHTTPRequestHandler) -> None:
+    """Drop the connection with a TCP reset, as a crashing or overloaded server does."""
+    request.close_connection = True
+    request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
