@@ -3,7 +3,9 @@
 Jobs submit prepared frames as they become ready and get a `Future` per frame. The thread
 takes the oldest waiting frame and the waiting frames nearest to it in length (so batches
 carry little padding), up to the batch size. While frames that jobs announced are still
-being fetched, it waits a short while for them rather than start a half-empty batch.
+being fetched, it waits for them rather than start a half-empty batch: as long as they keep
+arriving within `batch_wait_s` of each other, and never more than `MAX_WAIT_GAPS` such gaps
+after the oldest waiting frame arrived.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from .batching import BatchGenerator, Outcome, PreparedFrame
 from .errors import FatalDeviceError, GenerationError
 
 log = logging.getLogger(__name__)
+
+# A steady trickle of arrivals must not hold the oldest frame forever: it waits at most this
+# many arrival gaps (500 ms with the default 50 ms gap).
+MAX_WAIT_GAPS = 10
 
 
 @dataclass
@@ -79,7 +85,10 @@ class DescriptionEngine:
 
     def describe(self, frames: list[PreparedFrame]) -> list[Outcome]:
         """Describe `frames` and wait: the synchronous form, for scripts and the benchmark."""
-        return [future.result() for future in [self.submit(f) for f in frames]]
+        # Announced first, so the GPU thread does not start on the first frame alone.
+        self.announce(len(frames))
+        futures = [self.submit(frame, announced=True) for frame in frames]
+        return [future.result() for future in futures]
 
     def _serve(self) -> None:
         while True:
@@ -102,8 +111,9 @@ class DescriptionEngine:
         with self._cond:
             while not self._waiting:
                 self._cond.wait()
-            wait_until = self._waiting[0].arrived + self.batch_wait_s
+            give_up_at = self._waiting[0].arrived + MAX_WAIT_GAPS * self.batch_wait_s
             while len(self._waiting) < self.max_batch_size and self._announced > 0:
+                wait_until = min(give_up_at, self._waiting[-1].arrived + self.batch_wait_s)
                 left = wait_until - time.monotonic()
                 if left <= 0:
                     break
