@@ -34,6 +34,8 @@ class FrameServer:
         self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[str] = []
+        self.in_flight = 0
+        self.most_in_flight = 0  # the most requests this server was answering at one time
         self._lock = threading.Lock()
         server = self
 
@@ -51,7 +53,7 @@ class FrameServer:
             def do_GET(self) -> None:
                 server._serve(self)
 
-        server_class = _IPv6HTTPServer if ":" in host else ThreadingHTTPServer
+        server_class = _IPv6HTTPServer if ":" in host else _HTTPServer
         self._httpd = server_class((host, 0), Handler)
         self._httpd.daemon_threads = True
         self.port = self._httpd.server_address[1]
@@ -75,12 +77,23 @@ class FrameServer:
         with self._lock:
             self.routes.clear()
             self.requests.clear()
+            self.most_in_flight = self.in_flight
 
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        with self._lock:
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        try:
+            self._answer(request)
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+
+    def _answer(self, request: BaseHTTPRequestHandler) -> None:
         with self._lock:
             self.requests.append(request.path)
             route = self.routes.get(request.path)
@@ -113,7 +126,13 @@ class FrameServer:
             pass  # the worker gave up on this frame, as it should
 
 
-class _IPv6HTTPServer(ThreadingHTTPServer):
+class _HTTPServer(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 drops connections when a job opens ten at once; the
+    # client then retries a second later, which would hide whether fetches really overlap.
+    request_queue_size = 128
+
+
+class _IPv6HTTPServer(_HTTPServer):
     address_family = socket.AF_INET6
 
 

@@ -69,3 +69,11 @@ def test_a_frame_entry_that_is_not_a_string_fails_alone(run_job):
     assert output["failed_indices"] == [1, 2, 3]
     assert output["descriptions"][0]
     assert all("must be a string" in reason for reason in output["errors"])
+
+
+def test_the_frames_of_a_job_are_fetched_all_at_once(run_job, frame_server):
+    # Each answer takes a second: fetched one by one, at most one would be in flight at a time.
+    urls = [frame_server.add(f"/slow{i}.jpg", data, delay_s=1.0) for i, data in enumerate(distinct_jpegs(10))]
+    output = run_job({"frame_urls": urls})
+    assert output["failed_indices"] == []
+    assert frame_server.most_in_flight == 10
