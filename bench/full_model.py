@@ -64,7 +64,8 @@ def build_tokenizer(vocab_size: int, extra_text: Sequence[str] = ()):
     import string
 
     from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
+
+    from frame_describer.tiny_model import wrap_tokenizer
 
     pre_tokenizer = pre_tokenizers.Sequence(
         [
@@ -97,15 +98,7 @@ def build_tokenizer(vocab_size: int, extra_text: Sequence[str] = ()):
     core.pre_tokenizer = pre_tokenizer
     core.decoder = decoders.Metaspace(prepend_scheme="always", split=False)
     core.add_special_tokens([*_SPECIALS, "<image>", "<pad>"])
-    return PreTrainedTokenizerFast(
-        tokenizer_object=core,
-        unk_token="<unk>",
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-        padding_side="left",
-        extra_special_tokens={"image_token": "<image>"},
-    )
+    return wrap_tokenizer(core)
 
 
 def build_processor(config, prompt: str):

@@ -41,7 +41,6 @@ _PINPOINTS = [[32, 64], [64, 32], [64, 64], [96, 32], [32, 96]]
 
 def _build_tokenizer():
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import PreTrainedTokenizerFast
 
     core = Tokenizer(models.BPE(unk_token="<unk>"))
     # Metaspace (sentencepiece-style) keeps decoded text readable, unlike byte-level BPE
@@ -50,6 +49,13 @@ def _build_tokenizer():
     core.decoder = decoders.Metaspace()
     trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=_SPECIAL_TOKENS)
     core.train_from_iterator(_CORPUS, trainer=trainer)
+    return wrap_tokenizer(core)
+
+
+def wrap_tokenizer(core):
+    """A `tokenizers.Tokenizer` as the LLaVA-NeXT tokenizer: its specials, padding on the left."""
+    from transformers import PreTrainedTokenizerFast
+
     return PreTrainedTokenizerFast(
         tokenizer_object=core,
         unk_token="<unk>",
