@@ -36,7 +36,7 @@ def pick_dtype(settings: Settings, device: torch.device) -> torch.dtype:
     return getattr(torch, settings.dtype)
 
 
-def _cache_dir(settings: Settings) -> str | None:
+def cache_dir_for(settings: Settings) -> str | None:
     """RunPod's model cache when it holds this model, else huggingface_hub's own default."""
     if Path(settings.model_id).exists():
         return None
@@ -44,7 +44,7 @@ def _cache_dir(settings: Settings) -> str | None:
     return settings.model_cache_dir if folder.is_dir() else None
 
 
-def _quantization_config(settings: Settings, device: torch.device):
+def quantization_config(settings: Settings, device: torch.device):
     if settings.quantization == "none":
         return None
     if device.type != "cuda":
@@ -70,8 +70,8 @@ def load_model(settings: Settings) -> LoadedModel:
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     dtype = pick_dtype(settings, device)
-    quantization = _quantization_config(settings, device)
-    common = dict(revision=settings.model_revision, cache_dir=_cache_dir(settings))
+    quantization = quantization_config(settings, device)
+    common = dict(revision=settings.model_revision, cache_dir=cache_dir_for(settings))
     started = time.perf_counter()
     try:
         processor = AutoProcessor.from_pretrained(settings.model_id, **common)
