@@ -64,6 +64,12 @@ class DescriptionEngine:
         with self._cond:
             self._announced += count
 
+    @property
+    def announced(self) -> int:
+        """Frames announced and still being prepared: what a half-full batch may wait for."""
+        with self._cond:
+            return self._announced
+
     def withdraw(self) -> None:
         """An announced frame will not come (it failed before reaching the model)."""
         with self._cond:

@@ -99,7 +99,6 @@ class Worker:
                 progress(done, total)
             return outcome
 
-        self.engine.announce(total)
         result.outcomes = list(await asyncio.gather(*(one(s) for s in request.frames)))
         return result
 
@@ -107,6 +106,10 @@ class Worker:
         self, source: FrameSource, prompt: str, options: GenerationOptions, timings: JobTimings
     ) -> Outcome:
         loop = asyncio.get_running_loop()
+        # Announced here, inside the coroutine whose `finally` withdraws it: a frame whose task
+        # is cancelled before it ever runs then never leaves the engine waiting for it. All of a
+        # job's frame tasks start in the same loop turn, before any frame can be ready.
+        self.engine.announce(1)
         submitted = False
         try:
             prepared = await loop.run_in_executor(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 import time
 
@@ -11,7 +12,7 @@ import pytest
 from frame_describer.batching import BatchGenerator, GenerationOptions, prepare_frame
 from frame_describer.engine import DescriptionEngine
 from frame_describer.prompt import DEFAULT_PROMPT
-from tests.images import b64, distinct_jpegs, frame
+from tests.images import b64, distinct_jpegs, frame, jpeg
 
 
 def recording(generate, sizes: list[int]):
@@ -83,3 +84,17 @@ def test_a_batch_does_not_wait_for_frames_nobody_announced(handler_module):
     future = engine.submit(prepared)
     future.add_done_callback(lambda _: done.set())
     assert done.wait(timeout=20)  # far less than the 30 s wait: nothing else was announced
+
+
+def test_a_job_cancelled_before_its_frames_start_leaves_nothing_announced(handler_module):
+    job = {"id": "cancelled", "input": {"frame_data": [b64(jpeg())] * 3, "format": "base64"}}
+
+    async def cancel_right_away():
+        task = asyncio.create_task(handler_module.handler(job))
+        await asyncio.sleep(0)  # the handler starts and schedules its frames, which have not run
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    asyncio.run(cancel_right_away())
+    assert handler_module.WORKER.engine.announced == 0
