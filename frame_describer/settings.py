@@ -57,7 +57,7 @@ class Settings:
     quantization: str = "none"  # QUANTIZATION: none, 8bit or 4bit (bitsandbytes, CUDA only)
     attn_implementation: str = "sdpa"  # ATTN_IMPLEMENTATION: sdpa, eager, flash_attention_2
     max_batch_size: int = 8  # MAX_BATCH_SIZE: frames per generate call
-    batch_wait_ms: int = 50  # BATCH_WAIT_MS: longest wait for frames still being fetched
+    batch_wait_ms: int = 50  # BATCH_WAIT_MS: longest gap between frames a batch waits for
     max_concurrent_jobs: int = 4  # MAX_CONCURRENT_JOBS: jobs one worker takes at once
     max_frames_per_job: int = 64  # MAX_FRAMES_PER_JOB
     default_max_new_tokens: int = 200  # MAX_NEW_TOKENS: per-job default
