@@ -19,7 +19,7 @@ from PIL import Image
 
 from .errors import FatalDeviceError, FrameError, GenerationError
 from .model import LoadedModel
-from .prompt import chat_messages, clean_description
+from .prompt import chat_messages, clean_description, drop_unfinished_sentence
 
 log = logging.getLogger(__name__)
 
@@ -179,8 +179,11 @@ class BatchGenerator:
             )
         new_tokens = output[:, inputs["input_ids"].shape[1] :].cpu()
         texts = loaded.processor.batch_decode(new_tokens, skip_special_tokens=True)
-        counts = _generated_lengths(new_tokens, self.eos_token_ids)
-        return [_outcome(text, count) for text, count in zip(texts, counts, strict=True)]
+        counts, finished = _generated_lengths(new_tokens, self.eos_token_ids)
+        return [
+            _outcome(text, count, cut_off=not done)
+            for text, count, done in zip(texts, counts, finished, strict=True)
+        ]
 
     def _free_memory(self) -> None:
         gc.collect()
@@ -188,18 +191,22 @@ class BatchGenerator:
             torch.cuda.empty_cache()
 
 
-def _generated_lengths(new_tokens: torch.Tensor, eos_token_ids: torch.Tensor) -> list[int]:
-    """Tokens each row generated: up to and including its first end-of-sequence token.
+def _generated_lengths(new_tokens: torch.Tensor, eos_token_ids: torch.Tensor) -> tuple[list[int], list[bool]]:
+    """Tokens each row generated, up to and including its first end-of-sequence token, and
+    whether it reached one (False: the token limit cut it off).
 
     Rows that finish early are filled with padding up to the longest row; that is not output.
     """
     is_eos = torch.isin(new_tokens, eos_token_ids)
-    first_eos = torch.where(is_eos.any(dim=1), is_eos.int().argmax(dim=1) + 1, new_tokens.shape[1])
-    return first_eos.tolist()
+    finished = is_eos.any(dim=1)
+    first_eos = torch.where(finished, is_eos.int().argmax(dim=1) + 1, new_tokens.shape[1])
+    return first_eos.tolist(), finished.tolist()
 
 
-def _outcome(text: str, new_tokens: int) -> Outcome:
+def _outcome(text: str, new_tokens: int, cut_off: bool) -> Outcome:
     cleaned = clean_description(text)
+    if cut_off:
+        cleaned = drop_unfinished_sentence(cleaned)
     if not cleaned:
         return GenerationError("model returned an empty description")
     return Description(cleaned, new_tokens)

@@ -16,6 +16,9 @@ DEFAULT_PROMPT = (
 # Labels the model sometimes puts before the prose despite the prompt.
 _LEADING_LABEL = re.compile(r"^\s*(?:\*\*)?(?:frame\s*\d*|description|image)\s*:(?:\*\*)?\s*", re.I)
 _WHITESPACE = re.compile(r"\s+")
+# A sentence end: . ! or ? (maybe inside closing quotes or brackets) before a space or the end,
+# so "1.5" and "#1a1a2e" are not taken for one.
+_SENTENCE_END = re.compile(r"[.!?][\"')\]]*(?=\s|$)")
 
 
 def chat_messages(prompt: str) -> list[dict]:
@@ -26,3 +29,13 @@ def chat_messages(prompt: str) -> list[dict]:
 def clean_description(text: str) -> str:
     """Plain one-paragraph prose: no leading label, no line breaks, no surrounding spaces."""
     return _WHITESPACE.sub(" ", _LEADING_LABEL.sub("", text, count=1)).strip()
+
+
+def drop_unfinished_sentence(text: str) -> str:
+    """Text the token limit cut off, up to its last complete sentence (all of it if none is).
+
+    A description that stops mid-word reads as broken when it is pasted into a later prompt;
+    a complete shorter one does not.
+    """
+    ends = list(_SENTENCE_END.finditer(text))
+    return text[: ends[-1].end()] if ends else text
