@@ -13,7 +13,7 @@ import math
 from frame_describer.batching import BatchGenerator, GenerationOptions
 
 from .context import BenchContext
-from .engines import submit_all, tally, watched_engine
+from .engines import tally, watched_engine
 from .records import OutOfMemory, RunRecord
 from .timing import decode_step_ms, measured
 
@@ -24,9 +24,9 @@ def run_batched(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
     engine, watch = watched_engine(ctx, batch_size)
     if ctx.static_cache:
         # The static cache compiles the decoding step once per shape: keep that out of the timing.
-        [future.result() for future in submit_all(engine, frames[:batch_size])]
+        engine.describe(frames[:batch_size])
     with measured(ctx.device) as timing:
-        outcomes = [future.result() for future in submit_all(engine, frames)]
+        outcomes = engine.describe(frames)
     if watch.out_of_memory:
         raise OutOfMemory(f"batch of {batch_size} ran out of GPU memory")
     batches = math.ceil(count / batch_size)

@@ -7,11 +7,7 @@ its way to that fallback, so the run can be reported as not fitting instead.
 
 from __future__ import annotations
 
-from concurrent.futures import Future
-
-import torch
-
-from frame_describer.batching import BatchGenerator, Description, Outcome, PreparedFrame
+from frame_describer.batching import BatchGenerator, Description, Outcome, is_out_of_memory
 from frame_describer.engine import DescriptionEngine
 
 from .context import BenchContext
@@ -27,10 +23,9 @@ class OomWatch:
     def __call__(self, **kwargs):
         try:
             return self.generate(**kwargs)
-        except RuntimeError as err:
-            # cuBLAS reports "CUDA error: out of memory" as a plain RuntimeError; the worker splits
-            # the batch for both forms, so both mean the batch did not fit.
-            if isinstance(err, torch.cuda.OutOfMemoryError) or "out of memory" in str(err).lower():
+        except Exception as err:
+            # The worker splits the batch on every form of out-of-memory: each means it did not fit.
+            if is_out_of_memory(err):
                 self.out_of_memory += 1
             raise
 
@@ -41,12 +36,6 @@ def watched_engine(ctx: BenchContext, max_batch_size: int) -> tuple[DescriptionE
     watch = OomWatch(generator.generate)
     generator.generate = watch
     return DescriptionEngine(generator, max_batch_size, ctx.batch_wait_s), watch
-
-
-def submit_all(engine: DescriptionEngine, frames: list[PreparedFrame]) -> list[Future]:
-    """Submit `frames` as one announced group, so the first batch does not leave before the rest."""
-    engine.announce(len(frames))
-    return [engine.submit(frame, announced=True) for frame in frames]
 
 
 def tally(outcomes: list[Outcome]) -> tuple[float, int, str]:
