@@ -48,6 +48,11 @@ class FetchLimits:
     retries: int
 
 
+def too_large_reason(max_bytes: int) -> str:
+    """The reason given for a frame over the byte cap, downloaded or base64 alike."""
+    return f"frame is larger than the {max_bytes}-byte cap"
+
+
 class _Transient(Exception):
     """A failure worth another try (connection reset, 429, 5xx); carries the frame's reason."""
 
@@ -141,7 +146,7 @@ def _read_body(response, host: str, max_bytes: int, deadline: float, too_slow: s
         while chunk := response.raw.read1(_READ_SIZE, decode_content=False):
             total += len(chunk)
             if total > max_bytes:
-                raise FetchError(f"frame is larger than the {max_bytes}-byte cap")
+                raise FetchError(too_large_reason(max_bytes))
             if time.monotonic() > deadline:
                 raise FetchError(too_slow)
             chunks.append(chunk)
@@ -157,7 +162,7 @@ def _read_body(response, host: str, max_bytes: int, deadline: float, too_slow: s
 def _ssrf_reason(err: rp_ssrf.SSRFError, max_bytes: int) -> str:
     text = str(err)
     if "size cap" in text:
-        return f"frame is larger than the {max_bytes}-byte cap"
+        return too_large_reason(max_bytes)
     if "maximum redirects" in text:
         return f"more than {MAX_REDIRECTS} redirects"
     if "non-public address" in text:

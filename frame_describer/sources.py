@@ -14,7 +14,7 @@ import binascii
 import re
 from urllib.parse import urlparse
 
-from .download import FetchLimits, download
+from .download import FetchLimits, download, too_large_reason
 from .errors import FetchError
 from .job_input import FrameSource
 
@@ -62,7 +62,7 @@ def _base64_bytes(text: str, max_bytes: int) -> bytes:
     compact = _BASE64_SPACE.sub("", text)
     # Checked before decoding so that an oversized frame costs no memory.
     if len(compact) * 3 // 4 > max_bytes:
-        raise FetchError(f"frame is larger than the {max_bytes}-byte cap")
+        raise FetchError(too_large_reason(max_bytes))
     compact += "=" * (-len(compact) % 4)
     try:
         data = base64.b64decode(compact, validate=True)
