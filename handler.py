@@ -12,9 +12,9 @@ import time
 
 import runpod
 
-from frame_describer.errors import InvalidJob, ModelLoadError
+from frame_describer.errors import InvalidJob, StartupError
 from frame_describer.job_input import parse_job
-from frame_describer.response import error_output, job_output
+from frame_describer.response import error_output, internal_error_output, job_output
 from frame_describer.settings import Settings, SettingsError
 from frame_describer.worker import JobResult, Worker
 
@@ -27,9 +27,9 @@ except SettingsError as err:
 logging.basicConfig(level=SETTINGS.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 try:
     WORKER = Worker.start(SETTINGS)
-except ModelLoadError as err:
+except StartupError as err:
     log.critical("%s", err)
-    raise SystemExit(f"Model failed to load, not taking jobs: {err}") from None
+    raise SystemExit(f"{err.headline}, not taking jobs: {err}") from None
 
 
 async def handler(job: dict) -> dict:
@@ -45,7 +45,7 @@ async def handler(job: dict) -> dict:
         result = await WORKER.run_job(request, progress)
     except Exception as err:  # the handler's promise: a job ends with an output, not a traceback
         log.exception("job %s failed unexpectedly", job_id)
-        return error_output(f"Internal error while describing frames: {type(err).__name__}.")
+        return internal_error_output(err)
     output = job_output(result.outcomes, refresh_worker=WORKER.needs_replacement)
     _log_job(job_id, result, len(output["failed_indices"]))
     return output

@@ -1,4 +1,9 @@
-"""Peak GPU memory per batch size: estimated from the model's shapes, and projected from measured peaks.
+"""Peak GPU memory per batch size on the production card (a 24 GB RTX 4090, 22 GiB usable).
+
+Two answers, side by side: an estimate from the model's shapes, which needs nothing but the
+config, and a projection from the reserved peaks a GPU run measured, fitted over batch sizes
+and scaled to the card's frames (exact 16:9, 1,948 image tokens) and 256 new tokens. The second
+replaces the first once a GPU run exists.
 
 The estimate is arithmetic, not measurement. A batch's peak is the weights plus the larger of
   prefill: every prompt token's KV cache plus the widest activations of one layer (the MLP's
@@ -12,12 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .timing import GIB
+from frame_describer.prompt import DEFAULT_PROMPT
+
+from . import models
+from .runs import GIB, RunRecord
 
 # cuBLAS workspaces, rotary tables, the vision tower's transient outputs: not per token.
 FIXED_OVERHEAD_GIB = 0.5
 # The production card's limit from issue #4: peak at most 22 GiB on a 24 GB RTX 4090.
 CARD_LIMIT_GIB = 22.0
+CARD_IMAGE_TOKENS = 1948  # exact 16:9 frames (720p, 1080p): more than 854x480's 1,850
+CARD_NEW_TOKENS = 256
+_CARD_BATCH_SIZES = range(1, 33)
 
 
 @dataclass(frozen=True)
@@ -113,3 +124,63 @@ def format_estimates(title: str, rows: dict[int, float], limit_gib: float = CARD
     for batch, gib in rows.items():
         lines.append(f"  {batch:>5}  {gib:>13.2f}{'' if gib <= limit_gib else f'  over {limit_gib:g} GiB'}")
     return "\n".join(lines)
+
+
+def card_block(shapes: Shapes, runs: list[RunRecord], new_tokens: int, dtype_bytes: int) -> dict:
+    """For the results file: the card's estimate and, given measured reserved peaks, the projection."""
+    text_tokens = runs[0].text_tokens_per_frame if runs else 0
+    card_prompt = CARD_IMAGE_TOKENS + text_tokens
+    rows = estimate_rows(shapes, list(_CARD_BATCH_SIZES), card_prompt, CARD_NEW_TOKENS, dtype_bytes)
+    block: dict = {
+        "frame_tokens": card_prompt,
+        "new_tokens": CARD_NEW_TOKENS,
+        "limit_gib": CARD_LIMIT_GIB,
+        "estimated_peak_gib": rows,
+        "largest_batch_estimated": _largest(rows),
+    }
+    # Reserved, not allocated: the caching allocator holds what it reserved, and that is what
+    # must fit on the card.
+    batched = [r for r in runs if r.mode == "batched" and r.peak_reserved_gib is not None]
+    fit = fit_measured([(r.batch_size, r.peak_reserved_gib) for r in batched])
+    if fit:
+        measured_prompt = batched[0].image_tokens_per_frame + batched[0].text_tokens_per_frame
+        scale = token_scale(measured_prompt, new_tokens, card_prompt, CARD_NEW_TOKENS)
+        projected = {b: fit.projected_gib(b, scale) for b in _CARD_BATCH_SIZES}
+        block["measured_fit"] = {
+            "measure": "max_memory_reserved",
+            "fixed_gib": fit.fixed_gib,
+            "per_frame_gib": fit.per_frame_gib,
+            "scale_to_card_frames": scale,
+            "projected_peak_gib": projected,
+            "largest_batch_projected": _largest(projected),
+        }
+    return block
+
+
+def _largest(peaks: dict[int, float]) -> int:
+    return max((b for b, gib in peaks.items() if gib <= CARD_LIMIT_GIB), default=0)
+
+
+def estimate_text() -> str:
+    """The arithmetic for the full model in fp16, from the config alone (`--memory-table`)."""
+    config = models.load_config()
+    processor = models.build_processor(config, DEFAULT_PROMPT)
+    prompt_tokens = CARD_IMAGE_TOKENS + models.text_tokens(processor, DEFAULT_PROMPT)
+    shapes = Shapes.of(config, models.parameter_count(config))
+    rows = estimate_rows(shapes, [1, 2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 32], prompt_tokens, CARD_NEW_TOKENS)
+    weights = shapes.parameters * 2
+    return "\n".join(
+        [
+            f"weights: {shapes.parameters / 1e9:.3f} B parameters x 2 bytes = {weights / 1e9:.2f} GB "
+            f"({weights / GIB:.2f} GiB)",
+            f"KV cache: 2 x {shapes.layers} layers x {shapes.kv_heads} kv heads x {shapes.head_dim} x 2 bytes"
+            f" = {shapes.kv_bytes_per_token() // 1024} KiB per token",
+            f"prefill activations: 2 bytes x (3 x {shapes.intermediate} + 4 x {shapes.hidden})"
+            f" = {shapes.prefill_bytes_per_token() / 1024:.0f} KiB per token",
+            f"a frame: {prompt_tokens} prompt tokens ({CARD_IMAGE_TOKENS} image + text)"
+            f" + {CARD_NEW_TOKENS} new; fixed allowance {FIXED_OVERHEAD_GIB} GiB",
+            format_estimates("estimated peak, fp16, 16:9 frames, 256 new tokens:", rows),
+            f"largest batch within {CARD_LIMIT_GIB:g} GiB: "
+            f"{largest_batch_within(shapes, CARD_LIMIT_GIB, prompt_tokens, CARD_NEW_TOKENS)}",
+        ]
+    )

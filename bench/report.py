@@ -1,19 +1,25 @@
-"""The results file (`bench/results/<device>.json`) and the table printed at the end of a run."""
+"""The results file and the table printed at the end of a run.
+
+The file is rewritten atomically after every run, so a benchmark stopped by a time limit keeps
+everything it measured, and a reader never sees half a file.
+"""
 
 from __future__ import annotations
 
 import datetime
 import json
+import os
 import platform
 import re
+import subprocess
 from pathlib import Path
 
 import torch
 
-from .records import RunRecord, Skipped
-from .timing import GIB
+from .runs import GIB, RunRecord
 
 RESULTS_DIR = Path(__file__).with_name("results")
+_REPO = Path(__file__).resolve().parent.parent
 
 
 def device_name(device: torch.device) -> str:
@@ -31,33 +37,56 @@ def default_output(device: torch.device, variant: list[str]) -> Path:
 
 
 def environment(device: torch.device) -> dict:
+    """Where and with what the run was made: versions, commit, host CPU, GPU and its driver."""
     import transformers
 
     info = {
         "device": device_name(device),
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "git_commit": _command(["git", "-C", str(_REPO), "describe", "--always", "--dirty", "--abbrev=12"]),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
         "python": platform.python_version(),
+        "host_cpu": _host_cpu(),
+        "host_cpu_count": os.cpu_count(),
     }
     if device.type == "cuda":
         info["cuda"] = torch.version.cuda
+        info["gpu_driver"] = _command(
+            ["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader", "--id=0"]
+        )
         info["gpu_memory_gib"] = round(torch.cuda.get_device_properties(device).total_memory / GIB, 2)
     return info
 
 
+def _command(argv: list[str]) -> str | None:
+    try:
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=10, check=True)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
+
+
+def _host_cpu() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or None
+
+
 def summary(runs: list[RunRecord]) -> dict:
-    """Best batched run, its speed-up over the baseline, and concurrent over sequential jobs."""
-    by_mode = {}
+    """Best batched run and its speed-up over the baseline; jobs at once over one at a time."""
+    by_mode: dict[str, list[RunRecord]] = {}
     for run in runs:
         by_mode.setdefault(run.mode, []).append(run)
     result: dict = {}
-    baseline = by_mode.get("baseline", [None])[0]
-    if baseline:
-        result["baseline_frames_per_s"] = baseline.frames_per_s
-    batched = by_mode.get("batched", [])
-    if batched:
-        best = max(batched, key=lambda r: r.frames_per_s)
+    if "baseline" in by_mode:
+        result["baseline_frames_per_s"] = by_mode["baseline"][0].frames_per_s
+    if "batched" in by_mode:
+        best = max(by_mode["batched"], key=lambda r: r.frames_per_s)
         result["best_batched"] = {
             "batch_size": best.batch_size,
             "s_per_frame": best.s_per_frame,
@@ -67,30 +96,27 @@ def summary(runs: list[RunRecord]) -> dict:
     sequential, concurrent = by_mode.get("jobs_sequential"), by_mode.get("jobs_concurrent")
     if sequential and concurrent:
         result["jobs_concurrent_vs_sequential"] = concurrent[0].frames_per_s / sequential[0].frames_per_s
+    if "jobs_production" in by_mode:
+        result["jobs_production_s_per_frame"] = by_mode["jobs_production"][0].s_per_frame
     return result
 
 
-def add_speedups(runs: list[RunRecord]) -> None:
+def write(path: Path, header: dict, runs: list[RunRecord], skipped: list[dict], card: dict) -> None:
+    """Write the whole results file atomically; `card` is the 24 GB card's sizing (or empty)."""
     baseline = next((r for r in runs if r.mode == "baseline"), None)
     for run in runs:
         run.speedup_vs_baseline = run.frames_per_s / baseline.frames_per_s if baseline else None
-
-
-def write(path: Path, header: dict, runs: list[RunRecord], skipped: list[Skipped], card: dict) -> None:
-    """Write the whole results file; called after every run, so a killed run keeps what it measured.
-
-    `card` is the 24 GB card's memory sizing (`bench/card.py`), empty for other than the full model.
-    """
-    add_speedups(runs)
     document = {
         **header,
         "runs": [run.to_json() for run in runs],
-        "skipped": [vars(s) for s in skipped],
+        "skipped": skipped,
         "summary": summary(runs),
         "card_24gb": card,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(document, indent=2) + "\n")
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(document, indent=2) + "\n")
+    os.replace(partial, path)
 
 
 _COLUMNS = [
@@ -99,38 +125,31 @@ _COLUMNS = [
     ("frames", "{:>6}", lambda r: r.frames),
     ("seconds", "{:>8.2f}", lambda r: r.seconds),
     ("s/frame", "{:>8.3f}", lambda r: r.s_per_frame),
-    ("frames/s", "{:>8.2f}", lambda r: r.frames_per_s),
     ("x base", "{:>6.1f}", lambda r: r.speedup_vs_baseline),
-    ("peak GiB", "{:>8.2f}", lambda r: r.peak_gpu_gib),
+    ("alloc GiB", "{:>9.2f}", lambda r: r.peak_gpu_gib),
+    ("resv GiB", "{:>8.2f}", lambda r: r.peak_reserved_gib),
     ("est GiB", "{:>7.2f}", lambda r: r.estimated_peak_gib),
+    ("prep s/fr", "{:>9.4f}", lambda r: r.preprocess_s_per_frame),
     ("prefill s/fr", "{:>12.4f}", lambda r: r.prefill_s_per_frame),
     ("decode ms/step", "{:>14.2f}", lambda r: r.decode_ms_per_step),
     ("failed", "{:>6}", lambda r: r.failed),
 ]
 
 
-def table(runs: list[RunRecord], skipped: list[Skipped]) -> str:
+def table(runs: list[RunRecord], skipped: list[dict]) -> str:
     """The runs as a fixed-width table; '-' where a figure does not apply."""
-    lines = ["  ".join(_cell(fmt, name, name, header=True) for name, fmt, _ in _COLUMNS)]
+    widths = [max(len(name), int(re.search(r"\d+", fmt).group())) for name, fmt, _ in _COLUMNS]
+    lines = ["  ".join(f"{name:>{w}}" for (name, _, _), w in zip(_COLUMNS, widths, strict=True))]
     for run in runs:
-        lines.append("  ".join(_cell(fmt, name, value(run)) for name, fmt, value in _COLUMNS))
-    for skip in skipped:
-        lines.append(f"{skip.mode:<15}  {skip.batch_size:>5}  not measured: {skip.reason}")
-    return "\n".join(lines)
-
-
-def _cell(fmt: str, name: str, value, header: bool = False) -> str:
-    width = max(len(name), int(re.search(r"\d+", fmt).group()))
-    text = name if header else "-" if value is None else fmt.format(value)
-    return f"{text:<{width}}" if fmt.startswith("{:<") else f"{text:>{width}}"
-
-
-def summary_text(runs: list[RunRecord]) -> str:
-    """The summary's two headline ratios, as sentences."""
+        cells = []
+        for (_, fmt, value), width in zip(_COLUMNS, widths, strict=True):
+            text = "-" if value(run) is None else fmt.format(value(run))
+            cells.append(f"{text:<{width}}" if fmt.startswith("{:<") else f"{text:>{width}}")
+        lines.append("  ".join(cells))
+    lines += [f"{s['mode']:<15}  {s['batch_size']:>5}  not measured: {s['reason']}" for s in skipped]
     facts = summary(runs)
-    lines = []
-    best = facts.get("best_batched")
-    if best:
+    if "best_batched" in facts:
+        best = facts["best_batched"]
         speedup = best["speedup_vs_baseline"]
         lines.append(
             f"best batch size {best['batch_size']}: {best['s_per_frame']:.3f} s per frame"

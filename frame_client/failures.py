@@ -38,6 +38,8 @@ from __future__ import annotations
 
 import re
 
+from frame_contract.codes import TRANSIENT_HTTP_STATUSES
+
 
 class ClientError(Exception):
     """Base of the errors `describe_frames` raises; a frame's own failure is never one."""
@@ -50,8 +52,6 @@ class ConfigError(ClientError):
 class EndpointError(ClientError):
     """The endpoint refuses every request (bad API key, no such endpoint): the run stops."""
 
-
-TRANSIENT_HTTP_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 
 # Reasons the worker gives for one frame (frame_describer/errors.py and sources.py).
 _TRANSIENT_FRAME_REASONS = re.compile(

@@ -1,40 +1,22 @@
-"""What the client returns per frame, and the same results shaped like the worker's own output."""
+"""What the client returns per frame, and the same results shaped like the worker's own output.
+
+Both are the contract's own (`frame_contract.output`): a `FrameResult` is the contract's
+`FrameAnswer`, and `to_output` builds exactly what the worker builds for one job.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
+from frame_contract.output import FrameAnswer, build_output
 
-@dataclass(frozen=True)
-class FrameResult:
-    """One frame's outcome: its `description`, or the `error` that says why it has none."""
-
-    description: str | None = None
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.description is not None
+FrameResult = FrameAnswer
 
 
 def to_output(results: Sequence[FrameResult]) -> dict:
-    """`{"descriptions", "failed_indices", "errors", "count"}` over all frames, as the worker shapes a job.
+    """`{"descriptions", "failed_indices", "errors", "error_codes", "count"}` over all frames.
 
     A failed frame's description is `""`, as in the worker's output, so a reader that ignores
     `failed_indices` never takes a failure for a description.
     """
-    descriptions, failed_indices, errors = [], [], []
-    for index, result in enumerate(results):
-        if result.ok:
-            descriptions.append(result.description)
-        else:
-            descriptions.append("")
-            failed_indices.append(index)
-            errors.append(result.error or "unknown error")
-    return {
-        "descriptions": descriptions,
-        "failed_indices": failed_indices,
-        "errors": errors,
-        "count": len(results),
-    }
+    return build_output(results)

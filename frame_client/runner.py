@@ -13,6 +13,8 @@ import logging
 import time
 from dataclasses import dataclass
 
+from frame_contract.output import OutputError, read_output
+
 from .failures import is_transient_frame_reason, is_transient_job_error
 from .frames import FrameLoadError
 from .jobs import Job, job_input
@@ -132,39 +134,13 @@ def _read_output(output: object, count: int) -> JobOutcome | _Failure:
         error = _job_error(output["error"])
         transient = is_transient_job_error(error)
         return _Failure(f"job failed: {error}", run_again=transient, frames_may_recover=transient)
-    problem = _contract_problem(output, count)
-    if problem:
-        return _Failure(
-            f"malformed output from the endpoint: {problem}", run_again=False, frames_may_recover=False
-        )
-    failed = dict(zip(output["failed_indices"], output["errors"], strict=True))
-    results, retry_alone = [], []
-    for index, description in enumerate(output["descriptions"]):
-        if index in failed:
-            reason = str(failed[index]) or "failed without a reason"
-            results.append(FrameResult(error=reason))
-            retry_alone.append(is_transient_frame_reason(reason))
-        elif isinstance(description, str) and description.strip():
-            results.append(FrameResult(description=description))
-            retry_alone.append(False)
-        else:
-            results.append(FrameResult(error="empty description"))
-            retry_alone.append(False)
-    return JobOutcome(results, retry_alone, attempts=1)
-
-
-def _contract_problem(output: object, count: int) -> str | None:
-    if not isinstance(output, dict):
-        return f"expected an object, got {type(output).__name__}"
-    descriptions = output.get("descriptions")
-    if not isinstance(descriptions, list) or len(descriptions) != count:
-        return f"expected {count} descriptions"
-    failed, errors = output.get("failed_indices", []), output.get("errors", [])
-    if not isinstance(failed, list) or not isinstance(errors, list) or len(failed) != len(errors):
-        return "failed_indices and errors do not match"
-    if not all(isinstance(i, int) and 0 <= i < count for i in failed):
-        return "failed_indices out of range"
-    return None
+    try:
+        answers = read_output(output, count)
+    except OutputError as err:
+        reason = f"malformed output from the endpoint: {err}"
+        return _Failure(reason, run_again=False, frames_may_recover=False)
+    retry_alone = [not a.ok and is_transient_frame_reason(a.error) for a in answers]
+    return JobOutcome(answers, retry_alone, attempts=1)
 
 
 def _job_error(error: object) -> str:

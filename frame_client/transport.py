@@ -46,10 +46,6 @@ class EndpointConfig:
     url: str
     api_key: str | None
 
-    @property
-    def is_local(self) -> bool:
-        return is_loopback(self.url)
-
 
 def resolve_endpoint(
     endpoint_url: str | None = None, api_key: str | None = None, env: Mapping[str, str] | None = None

@@ -16,6 +16,8 @@ import io
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from frame_contract import codes
+
 from .errors import DecodeError
 
 # Text overlays are usually light on dark footage, so transparent pixels become black,
@@ -35,18 +37,22 @@ def decode_frame(data: bytes, max_pixels: int) -> Image.Image:
         image = Image.open(io.BytesIO(data), formats=RASTER_FORMATS)
         width, height = image.size
         if width * height > max_pixels:
-            raise DecodeError(f"image is {width}x{height}, over the {max_pixels}-pixel limit")
+            raise DecodeError(
+                f"image is {width}x{height}, over the {max_pixels}-pixel limit", codes.TOO_MANY_PIXELS
+            )
         image.seek(0)
         image.load()
         return _to_rgb(ImageOps.exif_transpose(image))
     except DecodeError:
         raise
     except Image.DecompressionBombError:  # over twice Pillow's own limit, seen in the header
-        raise DecodeError("image is over the pixel limit (decompression bomb)") from None
+        raise DecodeError(
+            "image is over the pixel limit (decompression bomb)", codes.TOO_MANY_PIXELS
+        ) from None
     except UnidentifiedImageError:
-        raise DecodeError("not an image: cannot identify image file") from None
+        raise DecodeError("not an image: cannot identify image file", codes.NOT_AN_IMAGE) from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as err:
-        raise DecodeError(f"broken image: {err}") from None
+        raise DecodeError(f"broken image: {err}", codes.BROKEN_IMAGE) from None
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

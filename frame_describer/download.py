@@ -16,10 +16,11 @@ from dataclasses import dataclass
 from urllib.parse import urlparse
 
 import requests
-from runpod.serverless.utils import rp_ssrf
 from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util import Timeout
+
+from frame_contract import codes
 
 from .errors import FetchError
 
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 MAX_REDIRECTS = 3
 _READ_SIZE = 64 * 1024
 _BACKOFF_S = (0.25, 1.0, 2.0)
-_RETRY_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 # Ask for the stored bytes as they are. A compressed transfer is refused below rather than
 # inflated: inflating is where a small download becomes a huge one, and a stream of empty
 # deflate blocks would keep urllib3's decoder reading without ever returning to the deadline.
@@ -53,7 +53,7 @@ def too_large_reason(max_bytes: int) -> str:
     return f"frame is larger than the {max_bytes}-byte cap"
 
 
-class _Transient(Exception):
+class _Transient(FetchError):
     """A failure worth another try (connection reset, 429, 5xx); carries the frame's reason."""
 
 
@@ -95,13 +95,17 @@ def download(url: str, limits: FetchLimits) -> bytes:
         except _Transient as err:
             pause = _BACKOFF_S[min(attempt, len(_BACKOFF_S) - 1)]
             if attempt >= limits.retries or time.monotonic() + pause >= deadline:
-                raise FetchError(str(err)) from None
+                raise FetchError(str(err), err.code) from None
             log.debug("retrying %s in %.2f s after: %s", url, pause, err)
             attempt += 1
             time.sleep(pause)
 
 
 def _download_once(url: str, limits: FetchLimits, deadline: float) -> bytes:
+    # NOTE: imported here, not at the top: the benchmark runs base64 frames through the real
+    # worker on machines without the runpod SDK, and only URL frames need it.
+    from runpod.serverless.utils import rp_ssrf
+
     host = urlparse(url).hostname or url
     too_slow = f"download from {host} exceeded the {limits.deadline_s:g} s deadline"
     try:
@@ -113,26 +117,29 @@ def _download_once(url: str, limits: FetchLimits, deadline: float) -> bytes:
             max_redirects=MAX_REDIRECTS,
         )
     except rp_ssrf.SSRFError as err:
-        raise FetchError(_ssrf_reason(err, limits.max_bytes)) from None
+        raise FetchError(*_ssrf_reason(err, limits.max_bytes)) from None
     except requests.Timeout:
-        raise FetchError(too_slow) from None
+        raise FetchError(too_slow, codes.TIMED_OUT) from None
     except requests.exceptions.SSLError:  # a certificate does not get better on a second try
-        raise FetchError(f"TLS handshake with {host} failed") from None
+        raise FetchError(f"TLS handshake with {host} failed", codes.TLS_ERROR) from None
     except requests.ConnectionError:
-        raise _Transient(f"could not connect to {host}") from None
+        raise _Transient(f"could not connect to {host}", codes.CONNECTION_FAILED) from None
     except requests.RequestException as err:
-        raise FetchError(f"request to {host} failed: {type(err).__name__}") from None
+        raise FetchError(f"request to {host} failed: {type(err).__name__}", codes.HTTP_ERROR) from None
     except ValueError:  # a port out of range, a host name IDNA cannot encode
-        raise FetchError("malformed URL") from None
+        raise FetchError("malformed URL", codes.INVALID_ENTRY) from None
     with response:
         status = response.status_code
-        if status in _RETRY_STATUS:
-            raise _Transient(f"HTTP {status} from {host}")
+        if status in codes.TRANSIENT_HTTP_STATUSES:
+            raise _Transient(f"HTTP {status} from {host}", codes.UPSTREAM_ERROR)
         if status != 200:
-            raise FetchError(f"HTTP {status} from {host}")
+            code = codes.NOT_FOUND if status in (404, 410) else codes.HTTP_ERROR
+            raise FetchError(f"HTTP {status} from {host}", code)
         encoding = response.headers.get("Content-Encoding", "").strip().lower()
         if encoding not in _IDENTITY:
-            raise FetchError(f"compressed transfer ({encoding}) from {host} is not accepted")
+            raise FetchError(
+                f"compressed transfer ({encoding}) from {host} is not accepted", codes.HTTP_ERROR
+            )
         return _read_body(response, host, limits.max_bytes, deadline, too_slow)
 
 
@@ -146,31 +153,32 @@ def _read_body(response, host: str, max_bytes: int, deadline: float, too_slow: s
         while chunk := response.raw.read1(_READ_SIZE, decode_content=False):
             total += len(chunk)
             if total > max_bytes:
-                raise FetchError(too_large_reason(max_bytes))
+                raise FetchError(too_large_reason(max_bytes), codes.TOO_LARGE)
             if time.monotonic() > deadline:
-                raise FetchError(too_slow)
+                raise FetchError(too_slow, codes.TIMED_OUT)
             chunks.append(chunk)
     except ReadTimeoutError:
-        raise FetchError(too_slow) from None
+        raise FetchError(too_slow, codes.TIMED_OUT) from None
     except (Urllib3Error, OSError):  # reset or cut off mid-body: worth another try
-        raise _Transient(f"connection to {host} broke during download") from None
+        raise _Transient(f"connection to {host} broke during download", codes.CONNECTION_FAILED) from None
     if total == 0:
-        raise FetchError(f"empty body from {host}")
+        raise FetchError(f"empty body from {host}", codes.EMPTY_FRAME)
     return b"".join(chunks)
 
 
-def _ssrf_reason(err: rp_ssrf.SSRFError, max_bytes: int) -> str:
+def _ssrf_reason(err: Exception, max_bytes: int) -> tuple[str, str]:
+    """The frame's reason and code for one of `rp_ssrf`'s refusals, read from its message."""
     text = str(err)
     if "size cap" in text:
-        return too_large_reason(max_bytes)
+        return too_large_reason(max_bytes), codes.TOO_LARGE
     if "maximum redirects" in text:
-        return f"more than {MAX_REDIRECTS} redirects"
-    if "non-public address" in text:
-        return "refused: address is not public"
+        return f"more than {MAX_REDIRECTS} redirects", codes.TOO_MANY_REDIRECTS
     if "could not resolve" in text:
-        return "could not resolve host"
+        return "could not resolve host", codes.UNRESOLVABLE_HOST
+    if "non-public address" in text:
+        return "refused: address is not public", codes.REFUSED_ADDRESS
     if "blocked URL scheme" in text:
-        return "refused: redirect to a scheme other than http(s)"
+        return "refused: redirect to a scheme other than http(s)", codes.REFUSED_ADDRESS
     if "through proxy" in text:
-        return "refused: an HTTP proxy would bypass the address check"
-    return f"refused: {text}"
+        return "refused: an HTTP proxy would bypass the address check", codes.REFUSED_ADDRESS
+    return f"refused: {text}", codes.REFUSED_ADDRESS

@@ -1,4 +1,8 @@
-"""The worker's typed errors. `response.py` is the one place that turns them into output."""
+"""The worker's typed errors. `response.py` is the one place that turns them into output.
+
+Every `FrameError` carries the short reason reported in `errors` and one of
+`frame_contract.codes.WORKER_CODES` for `error_codes`.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,11 @@ class InvalidJob(WorkerError):
 
 
 class FrameError(WorkerError):
-    """One frame cannot be described; its message is the short reason reported for it."""
+    """One frame cannot be described: `reason` (the message) says why, `code` says it for machines."""
+
+    def __init__(self, reason: str, code: str):
+        super().__init__(reason)
+        self.code = code
 
 
 class FetchError(FrameError):
@@ -27,17 +35,23 @@ class GenerationError(FrameError):
     """The model could not describe a decoded frame (out of memory, empty output)."""
 
 
-class ModelLoadError(WorkerError):
-    """The model or its processor cannot be loaded: the worker must not take jobs."""
+class StartupError(WorkerError):
+    """The worker must not take jobs: the model cannot load, or the device is not what it must be."""
+
+    headline = "Worker cannot start"
+
+
+class ModelLoadError(StartupError):
+    """The model or its processor cannot be loaded."""
+
+    headline = "Model failed to load"
+
+
+class DeviceError(StartupError):
+    """The device the settings ask for is not there."""
+
+    headline = "No usable GPU"
 
 
 class FatalDeviceError(WorkerError):
-    """The GPU is in an unrecoverable state: finish the job and have RunPod replace the worker.
-
-    `described` holds the outcomes of the first frames of the failing batch, in order, when the
-    batch had been split and those were described before the GPU failed.
-    """
-
-    def __init__(self, message: str, described: list | None = None):
-        super().__init__(message)
-        self.described = list(described or [])
+    """The GPU is in an unrecoverable state: finish the job and have RunPod replace the worker."""

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidJob
+from .frame_types import GenerationOptions
 from .prompt import DEFAULT_PROMPT
 from .settings import Settings
 
@@ -27,11 +28,11 @@ class FrameSource:
 
 @dataclass(frozen=True)
 class JobRequest:
-    """A validated job: its frames in input order, the prompt and the output length."""
+    """A validated job: its frames in input order, the prompt and how to generate."""
 
     frames: tuple[FrameSource, ...]
     prompt: str
-    max_new_tokens: int
+    generation: GenerationOptions
 
 
 def parse_job(job_input: Any, settings: Settings) -> JobRequest:
@@ -55,7 +56,7 @@ def parse_job(job_input: Any, settings: Settings) -> JobRequest:
     return JobRequest(
         frames=tuple(FrameSource(kind, entry) for entry in entries),
         prompt=_prompt(job_input, settings),
-        max_new_tokens=_max_new_tokens(job_input, settings),
+        generation=GenerationOptions(max_new_tokens=_max_new_tokens(job_input, settings)),
     )
 
 

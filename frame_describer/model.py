@@ -1,7 +1,8 @@
 """Load LLaVA-NeXT and its processor once, as the settings say, or fail with a clear message.
 
 Production and tests load the same way: `MODEL_ID` names a hub id (baked into the image, in
-RunPod's model cache or in `HF_HOME`) or a local folder such as the tiny test checkpoint.
+RunPod's model cache or in `HF_HOME`: `model_source.py` finds it) or a local folder such as the
+tiny test checkpoint, on the device `device.py` picks.
 """
 
 from __future__ import annotations
@@ -9,11 +10,12 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import torch
 
+from .device import pick_device
 from .errors import ModelLoadError
+from .model_source import resolve_model_source
 from .settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,20 +30,17 @@ class LoadedModel:
     device: torch.device
     dtype: torch.dtype
 
+    @property
+    def image_token_id(self) -> int:
+        """The token that stands for image features in the prompt."""
+        return self.model.config.image_token_id
+
 
 def pick_dtype(settings: Settings, device: torch.device) -> torch.dtype:
     """fp16 on CUDA and fp32 on CPU unless MODEL_DTYPE names one; CPU kernels lack fast fp16."""
     if settings.dtype == "auto":
         return torch.float16 if device.type == "cuda" else torch.float32
     return getattr(torch, settings.dtype)
-
-
-def cache_dir_for(settings: Settings) -> str | None:
-    """RunPod's model cache when it holds this model, else huggingface_hub's own default."""
-    if Path(settings.model_id).exists():
-        return None
-    folder = Path(settings.model_cache_dir) / f"models--{settings.model_id.replace('/', '--')}"
-    return settings.model_cache_dir if folder.is_dir() else None
 
 
 def quantization_config(settings: Settings, device: torch.device):
@@ -68,15 +67,16 @@ def load_model(settings: Settings) -> LoadedModel:
     """Load model and processor for `settings`; raise `ModelLoadError` with the reason."""
     from transformers import AutoProcessor, LlavaNextForConditionalGeneration
 
-    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    device = pick_device(settings.device)
     dtype = pick_dtype(settings, device)
     quantization = quantization_config(settings, device)
-    common = dict(revision=settings.model_revision, cache_dir=cache_dir_for(settings))
+    source = resolve_model_source(settings)
+    common = dict(revision=source.revision)
     started = time.perf_counter()
     try:
-        processor = AutoProcessor.from_pretrained(settings.model_id, **common)
+        processor = AutoProcessor.from_pretrained(source.name_or_path, **common)
         model = LlavaNextForConditionalGeneration.from_pretrained(
-            settings.model_id,
+            source.name_or_path,
             dtype=dtype,
             attn_implementation=settings.attn_implementation,
             quantization_config=quantization,
@@ -97,8 +97,9 @@ def load_model(settings: Settings) -> LoadedModel:
     if processor.tokenizer.pad_token is None:
         processor.tokenizer.pad_token = processor.tokenizer.eos_token
     log.info(
-        "loaded %s on %s as %s in %.1f s",
+        "loaded %s (%s) on %s as %s in %.1f s",
         settings.model_id,
+        source.where,
         device,
         str(dtype).removeprefix("torch."),
         time.perf_counter() - started,

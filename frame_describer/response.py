@@ -1,34 +1,37 @@
-"""The one place where outcomes and typed errors become the job's output dict."""
+"""The one place where outcomes and typed errors become the job's output dict.
+
+The shape itself is `frame_contract.output`'s, shared with the clients that read it.
+"""
 
 from __future__ import annotations
 
-from .batching import Description, Outcome
-from .errors import WorkerError
+from frame_contract.output import FrameAnswer, build_output
+
+from .errors import FrameError, WorkerError
+from .frame_types import Description, Outcome
 
 
 def job_output(outcomes: list[Outcome], refresh_worker: bool = False) -> dict:
-    """`descriptions` (one per frame, "" where it failed), `failed_indices`, `errors`, `count`."""
-    descriptions, failed_indices, errors = [], [], []
-    for index, outcome in enumerate(outcomes):
-        if isinstance(outcome, Description):
-            descriptions.append(outcome.text)
-        else:
-            # An empty string never reads like a description to a caller that ignores
-            # failed_indices; the reason goes to `errors`.
-            descriptions.append("")
-            failed_indices.append(index)
-            errors.append(str(outcome) or type(outcome).__name__)
-    output = {
-        "descriptions": descriptions,
-        "failed_indices": failed_indices,
-        "errors": errors,
-        "count": len(outcomes),
-    }
+    """`descriptions` (one per frame, "" where it failed), `failed_indices`, `errors`,
+    `error_codes` and `count`; `refresh_worker` when the GPU can no longer be trusted."""
+    output = build_output([_answer(outcome) for outcome in outcomes])
     if refresh_worker:
         output["refresh_worker"] = True
     return output
 
 
-def error_output(err: WorkerError | str) -> dict:
+def error_output(err: WorkerError) -> dict:
     """A whole-job failure: RunPod marks the job FAILED with this one sentence."""
     return {"error": str(err)}
+
+
+def internal_error_output(err: BaseException) -> dict:
+    """A job that failed on a bug rather than on its input; the traceback goes to the log."""
+    return {"error": f"Internal error while describing frames: {type(err).__name__}."}
+
+
+def _answer(outcome: Outcome) -> FrameAnswer:
+    if isinstance(outcome, Description):
+        return FrameAnswer(description=outcome.text)
+    code = outcome.code if isinstance(outcome, FrameError) else None
+    return FrameAnswer(error=str(outcome) or type(outcome).__name__, code=code)

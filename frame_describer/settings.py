@@ -8,17 +8,21 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 DEFAULT_MODEL_ID = "llava-hf/llava-v1.6-mistral-7b-hf"
 # Where RunPod's "cached models" feature puts weights (huggingface_hub cache layout).
 RUNPOD_MODEL_CACHE = "/runpod-volume/huggingface-cache/hub"
+# Where the Docker image's builder bakes the weights.
+BAKED_MODEL_DIR = "/models/baked"
 
 # Every variable `Settings.from_env` reads; the README and .runpod/hub.json document each.
 ENVIRONMENT_VARIABLES = (
     "MODEL_ID",
     "MODEL_REVISION",
     "MODEL_CACHE_DIR",
+    "BAKED_MODEL_DIR",
+    "DEVICE",
     "MODEL_DTYPE",
     "QUANTIZATION",
     "ATTN_IMPLEMENTATION",
@@ -37,6 +41,7 @@ ENVIRONMENT_VARIABLES = (
     "LOG_LEVEL",
 )
 
+_DEVICES = ("auto", "cuda", "cpu")
 _DTYPES = ("auto", "float16", "bfloat16", "float32")
 _QUANTIZATIONS = ("none", "8bit", "4bit")
 _ATTENTION = ("sdpa", "eager", "flash_attention_2")
@@ -53,6 +58,8 @@ class Settings:
     model_id: str = DEFAULT_MODEL_ID  # MODEL_ID: hub id or local folder
     model_revision: str | None = None  # MODEL_REVISION: branch, tag or commit
     model_cache_dir: str = RUNPOD_MODEL_CACHE  # MODEL_CACHE_DIR: used when it holds the model
+    baked_model_dir: str = BAKED_MODEL_DIR  # BAKED_MODEL_DIR: weights baked into the image
+    device: str = "auto"  # DEVICE: auto (CUDA when visible, else CPU), cuda (or refuse to start), cpu
     dtype: str = "auto"  # MODEL_DTYPE: auto = float16 on CUDA, float32 on CPU
     quantization: str = "none"  # QUANTIZATION: none, 8bit or 4bit (bitsandbytes, CUDA only)
     attn_implementation: str = "sdpa"  # ATTN_IMPLEMENTATION: sdpa, eager, flash_attention_2
@@ -80,6 +87,8 @@ class Settings:
             model_id=_text(env, "MODEL_ID", DEFAULT_MODEL_ID),
             model_revision=_text(env, "MODEL_REVISION", None),
             model_cache_dir=_text(env, "MODEL_CACHE_DIR", RUNPOD_MODEL_CACHE),
+            baked_model_dir=_text(env, "BAKED_MODEL_DIR", BAKED_MODEL_DIR),
+            device=_choice(env, "DEVICE", "auto", _DEVICES),
             dtype=_choice(env, "MODEL_DTYPE", "auto", _DTYPES),
             quantization=_choice(env, "QUANTIZATION", "none", _QUANTIZATIONS),
             attn_implementation=_choice(env, "ATTN_IMPLEMENTATION", "sdpa", _ATTENTION),
@@ -101,10 +110,6 @@ class Settings:
         if values["default_max_new_tokens"] > values["max_new_tokens_limit"]:
             raise SettingsError("MAX_NEW_TOKENS must not exceed MAX_NEW_TOKENS_LIMIT")
         return cls(**values)
-
-    def describe(self) -> dict[str, object]:
-        """The settings as a plain dict, for the start-up log line."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None) -> str | None:

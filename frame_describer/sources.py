@@ -14,6 +14,8 @@ import binascii
 import re
 from urllib.parse import urlparse
 
+from frame_contract import codes
+
 from .download import FetchLimits, download, too_large_reason
 from .errors import FetchError
 from .job_input import FrameSource
@@ -26,10 +28,10 @@ def fetch_frame_bytes(source: FrameSource, limits: FetchLimits) -> bytes:
     """Return the bytes of one frame or raise `FetchError` with a short reason."""
     value = source.value
     if not isinstance(value, str):
-        raise FetchError(f"frame entry must be a string, not {_json_type(value)}")
+        raise FetchError(f"frame entry must be a string, not {_json_type(value)}", codes.INVALID_ENTRY)
     value = value.strip()
     if not value:
-        raise FetchError("frame entry is an empty string")
+        raise FetchError("frame entry is an empty string", codes.INVALID_ENTRY)
     if value[:5].lower() == "data:":
         return _data_uri_bytes(value, limits.max_bytes)
     if source.kind == "base64":
@@ -37,10 +39,10 @@ def fetch_frame_bytes(source: FrameSource, limits: FetchLimits) -> bytes:
     try:
         scheme = urlparse(value).scheme.lower()
     except ValueError:  # e.g. an unclosed IPv6 bracket
-        raise FetchError("malformed URL") from None
+        raise FetchError("malformed URL", codes.INVALID_ENTRY) from None
     if scheme not in ("http", "https"):
         shown = f"scheme {scheme!r}" if scheme else "no scheme"
-        raise FetchError(f"not an http(s) URL or data: URI ({shown})")
+        raise FetchError(f"not an http(s) URL or data: URI ({shown})", codes.INVALID_ENTRY)
     return download(value, limits)
 
 
@@ -52,9 +54,9 @@ def _json_type(value: object) -> str:
 def _data_uri_bytes(uri: str, max_bytes: int) -> bytes:
     match = _DATA_URI.match(uri)
     if match is None:
-        raise FetchError("malformed data: URI")
+        raise FetchError("malformed data: URI", codes.INVALID_BASE64)
     if "base64" not in (p.strip().lower() for p in match["params"].split(";")):
-        raise FetchError("data: URI must be base64-encoded")
+        raise FetchError("data: URI must be base64-encoded", codes.INVALID_BASE64)
     return _base64_bytes(match["data"], max_bytes)
 
 
@@ -62,12 +64,12 @@ def _base64_bytes(text: str, max_bytes: int) -> bytes:
     compact = _BASE64_SPACE.sub("", text)
     # Checked before decoding so that an oversized frame costs no memory.
     if len(compact) * 3 // 4 > max_bytes:
-        raise FetchError(too_large_reason(max_bytes))
+        raise FetchError(too_large_reason(max_bytes), codes.TOO_LARGE)
     compact += "=" * (-len(compact) % 4)
     try:
         data = base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
-        raise FetchError("invalid base64 data") from None
+        raise FetchError("invalid base64 data", codes.INVALID_BASE64) from None
     if not data:
-        raise FetchError("empty frame data")
+        raise FetchError("empty frame data", codes.EMPTY_FRAME)
     return data

@@ -15,12 +15,16 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .batching import BatchGenerator, Description, GenerationOptions, Outcome, PreparedFrame, prepare_frame
+from frame_contract import codes
+
 from .decode import decode_frame
 from .engine import DescriptionEngine
 from .errors import FrameError
+from .frame_types import Description, GenerationOptions, Outcome, PreparedFrame
+from .generation import Generator
 from .job_input import FrameSource, JobRequest
 from .model import LoadedModel, load_model
+from .preprocess import prepare_frame
 from .settings import Settings
 from .sources import FetchLimits, fetch_frame_bytes
 
@@ -65,7 +69,7 @@ class Worker:
         self.settings = settings
         self.loaded = loaded
         self.engine = DescriptionEngine(
-            BatchGenerator(loaded), settings.max_batch_size, settings.batch_wait_ms / 1000
+            Generator(loaded), settings.max_batch_size, settings.batch_wait_ms / 1000
         )
         self.frame_pool = ThreadPoolExecutor(settings.fetch_concurrency, thread_name_prefix="frames")
         self.limits = FetchLimits(
@@ -79,6 +83,11 @@ class Worker:
         """Load the model for `settings` (raises `ModelLoadError`) and start the engine."""
         return cls(settings, load_model(settings))
 
+    def close(self) -> None:
+        """Stop the GPU thread and the frame threads; for tests and the benchmark."""
+        self.engine.close()
+        self.frame_pool.shutdown(wait=False, cancel_futures=True)
+
     @property
     def needs_replacement(self) -> bool:
         """True once the GPU failed in a way this process cannot recover from."""
@@ -87,7 +96,7 @@ class Worker:
     async def run_job(self, request: JobRequest, progress: ProgressCallback | None = None) -> JobResult:
         """Describe every frame of `request`; never raises for a frame's sake."""
         result = JobResult(outcomes=[], timings=JobTimings(), started=time.perf_counter())
-        options = GenerationOptions(max_new_tokens=request.max_new_tokens)
+        options = request.generation
         total = len(request.frames)
         done = 0
 
@@ -106,30 +115,25 @@ class Worker:
         self, source: FrameSource, prompt: str, options: GenerationOptions, timings: JobTimings
     ) -> Outcome:
         loop = asyncio.get_running_loop()
-        # Announced here, inside the coroutine whose `finally` withdraws it: a frame whose task
+        # The ticket is taken here, inside the task whose exit withdraws it: a frame whose task
         # is cancelled before it ever runs then never leaves the engine waiting for it. All of a
         # job's frame tasks start in the same loop turn, before any frame can be ready.
-        self.engine.announce(1)
-        submitted = False
-        try:
-            prepared = await loop.run_in_executor(
-                self.frame_pool, self._fetch_and_prepare, source, prompt, options, timings
-            )
-            future = self.engine.submit(prepared, announced=True)
-            submitted = True
-            if timings.first_submit is None:
-                timings.first_submit = time.perf_counter()
-            outcome = await asyncio.wrap_future(future)
-            timings.last_result = time.perf_counter()
-            return outcome
-        except FrameError as err:
-            return err
-        except Exception as err:  # a bug must cost one frame, not the job
-            log.exception("unexpected failure preparing a frame")
-            return FrameError(f"internal error: {type(err).__name__}")
-        finally:
-            if not submitted:
-                self.engine.withdraw()
+        with self.engine.ticket() as ticket:
+            try:
+                prepared = await loop.run_in_executor(
+                    self.frame_pool, self._fetch_and_prepare, source, prompt, options, timings
+                )
+            except FrameError as err:
+                return err
+            except Exception as err:  # a bug must cost one frame, not the job
+                log.exception("unexpected failure preparing a frame")
+                return FrameError(f"internal error: {type(err).__name__}", codes.INTERNAL_ERROR)
+            future = ticket.submit(prepared)
+        if timings.first_submit is None:
+            timings.first_submit = time.perf_counter()
+        outcome = await asyncio.wrap_future(future)
+        timings.last_result = time.perf_counter()
+        return outcome
 
     def _fetch_and_prepare(
         self, source: FrameSource, prompt: str, options: GenerationOptions, timings: JobTimings

@@ -8,8 +8,10 @@ if [ ! -x "$root/.venv/bin/python" ]; then
   python3 -m venv "$root/.venv"
   "$root/.venv/bin/python" -m pip install --quiet --upgrade pip
 fi
-# Installed first and alone: torch==2.13.0 resolves to the machine's local CPU build here
-# and to the CUDA build on a GPU image, without pulling anything else.
-"$root/.venv/bin/python" -m pip install --quiet "torch==2.13.0"
+# torch and torchvision first, together and alone: pip then takes the matching pair (a CUDA 13.0
+# build that also runs on the CPU) from this machine's local wheel store where there is one,
+# and nothing else it pulls can ask for another torch.
+mapfile -t torch_pair < <(grep -E '^(torch|torchvision)==' "$root/requirements.txt")
+"$root/.venv/bin/python" -m pip install --quiet "${torch_pair[@]}"
 "$root/.venv/bin/python" -m pip install --quiet -r "$root/$requirements"
 "$root/.venv/bin/python" -m pip install --quiet --no-deps -e "$root"

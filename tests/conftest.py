@@ -36,7 +36,7 @@ TEST_ENV = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from frame_describer.tiny_model import build_tiny_model
+    from tests.tiny_model import build_tiny_model
 
     folder = Path(tempfile.mkdtemp(prefix="tiny-llava-")) / "model"
     build_tiny_model(folder)

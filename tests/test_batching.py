@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import torch
 
-from frame_describer.batching import GenerationOptions, collate, prepare_frame
+from frame_describer.frame_types import GenerationOptions
+from frame_describer.preprocess import collate, prepare_frame
 from frame_describer.prompt import DEFAULT_PROMPT, chat_messages
 from tests.images import b64, distinct_jpegs, frame, jpeg
 

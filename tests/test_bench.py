@@ -11,9 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.cli import main
-from bench.full_model import build_processor, load_config
-from bench.records import MODES
+from bench.cli import MODES, main
+from bench.models import build_processor, load_config
 from frame_describer.prompt import DEFAULT_PROMPT, chat_messages
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,10 +52,18 @@ def test_the_full_size_processor_gives_the_real_image_token_counts():
     assert 100 <= text_tokens <= 150
 
 
-def test_the_benchmark_never_imports_runpod():
-    # The GPU machine that runs bench/gpu_run.sh has no runpod: importing it must not be needed.
-    blocked = "import sys; sys.modules['runpod'] = None; import bench.cli, bench.full_model, bench.models"
-    subprocess.run([sys.executable, "-c", blocked], cwd=REPO, check=True, timeout=120)
+def test_the_benchmark_runs_jobs_through_the_worker_without_runpod(tmp_path):
+    # The GPU machine that runs bench/gpu_run.sh has no runpod: base64 jobs must not need it.
+    output = tmp_path / "no-runpod.json"
+    script = (
+        "import sys; sys.modules['runpod'] = None\n"
+        "from bench.cli import main\n"
+        f"main(['--model', 'tiny', '--modes', 'jobs_sequential', '--new-tokens', '2', '--jobs', '2', "
+        f"'--frames-per-job', '2', '--output', {str(output)!r}])"
+    )
+    subprocess.run([sys.executable, "-c", script], cwd=REPO, check=True, timeout=180)
+    [run] = json.loads(output.read_text())["runs"]
+    assert run["mode"] == "jobs_sequential" and run["frames"] == 4 and run["failed"] == 0
 
 
 def test_the_memory_arithmetic_behind_the_default_batch_size():
@@ -71,3 +78,21 @@ def test_the_memory_arithmetic_behind_the_default_batch_size():
     assert shapes.kv_bytes_per_token() == 128 * 1024
     assert 14.0 < estimate_peak_gib(shapes, 1, frame_tokens, 256) - 0.5 < 14.6  # mostly weights
     assert largest_batch_within(shapes, 22.0, frame_tokens, 256) == 15
+
+
+def test_the_full_size_path_runs_on_a_cpu_with_one_layer_per_tower(tmp_path):
+    # Every line a GPU run takes (the real architecture and processor, the token-count check,
+    # the jobs at production settings, the 24 GB card block), at real widths on a CPU.
+    output = tmp_path / "full.json"
+    main(
+        ["--model", "full", "--layers", "1", "--modes", "batched,jobs_production", "--frames", "1"]
+        + ["--batch-sizes", "1", "--new-tokens", "2", "--jobs", "1", "--frames-per-job", "1"]
+        + ["--output", str(output)]
+    )
+
+    results = json.loads(output.read_text())
+    assert results["model"] == "full-random-1-layers"
+    assert results["image_tokens_per_frame"] == 1850
+    assert [(r["mode"], r["failed"]) for r in results["runs"]] == [("batched", 0), ("jobs_production", 0)]
+    assert results["card_24gb"]["largest_batch_estimated"] > 0
+    assert {"git_commit", "host_cpu"} <= results.keys()

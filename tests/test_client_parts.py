@@ -146,10 +146,12 @@ def test_a_glob_expands_to_its_files_in_name_order(tmp_path):
 
 
 def test_the_output_has_the_workers_shape_with_an_empty_string_for_a_failed_frame():
-    output = to_output([FrameResult(description="Wide shot."), FrameResult(error="HTTP 404 from x")])
+    failed = FrameResult(error="HTTP 404 from x", code="not_found")
+    output = to_output([FrameResult(description="Wide shot."), failed])
     assert output == {
         "descriptions": ["Wide shot.", ""],
         "failed_indices": [1],
         "errors": ["HTTP 404 from x"],
+        "error_codes": ["not_found"],
         "count": 2,
     }

@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from frame_describer.batching import BatchGenerator, GenerationOptions, prepare_frame
 from frame_describer.engine import DescriptionEngine
+from frame_describer.frame_types import GenerationOptions
+from frame_describer.generation import Generator
+from frame_describer.preprocess import prepare_frame
 from frame_describer.prompt import DEFAULT_PROMPT
 from tests.images import b64, distinct_jpegs, frame, jpeg
 
@@ -58,35 +60,35 @@ def test_each_concurrent_job_gets_its_own_descriptions_in_order(handler_module, 
         assert output["descriptions"] == [a["descriptions"][0] for a in alone]
 
 
-def test_a_batch_waits_for_announced_frames_that_keep_arriving(handler_module):
+def test_a_batch_waits_for_ticketed_frames_that_keep_arriving(handler_module):
     loaded = handler_module.WORKER.loaded
     sizes: list[int] = []
-    generator = BatchGenerator(loaded)
+    generator = Generator(loaded)
     generator.generate = recording(generator.generate, sizes)
     engine = DescriptionEngine(generator, max_batch_size=8, batch_wait_s=0.4)
     prepared = [prepare_frame(loaded, frame(), DEFAULT_PROMPT, GenerationOptions(4)) for _ in range(4)]
-    engine.announce(4)
+    tickets = [engine.ticket() for _ in prepared]
     futures = []
     # Arrivals 150 ms apart: each inside the 400 ms gap, the last one after 450 ms in all.
-    for item in prepared:
-        futures.append(engine.submit(item, announced=True))
+    for ticket, item in zip(tickets, prepared, strict=True):
+        futures.append(ticket.submit(item))
         time.sleep(0.15)
     [f.result(timeout=60) for f in futures]
     assert sizes == [4]
 
 
-def test_a_batch_does_not_wait_for_frames_nobody_announced(handler_module):
+def test_a_batch_does_not_wait_for_frames_nobody_ticketed(handler_module):
     loaded = handler_module.WORKER.loaded
     done = threading.Event()
-    generator = BatchGenerator(loaded)
+    generator = Generator(loaded)
     engine = DescriptionEngine(generator, max_batch_size=8, batch_wait_s=30.0)
     prepared = prepare_frame(loaded, frame(), DEFAULT_PROMPT, GenerationOptions(4))
     future = engine.submit(prepared)
     future.add_done_callback(lambda _: done.set())
-    assert done.wait(timeout=20)  # far less than the 30 s wait: nothing else was announced
+    assert done.wait(timeout=20)  # far less than the 30 s wait: nothing else was ticketed
 
 
-def test_a_job_cancelled_before_its_frames_start_leaves_nothing_announced(handler_module):
+def test_a_job_cancelled_before_its_frames_start_leaves_no_ticket_open(handler_module):
     job = {"id": "cancelled", "input": {"frame_data": [b64(jpeg())] * 3, "format": "base64"}}
 
     async def cancel_right_away():
@@ -97,4 +99,4 @@ def test_a_job_cancelled_before_its_frames_start_leaves_nothing_announced(handle
             await task
 
     asyncio.run(cancel_right_away())
-    assert handler_module.WORKER.engine.announced == 0
+    assert handler_module.WORKER.engine.expected == 0

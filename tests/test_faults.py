@@ -1,7 +1,7 @@
 """GPU faults cost the frames they hit, never the job: out of memory, a broken device, empty text.
 
 Faults are injected at the one sanctioned place, the generation step
-(`BatchGenerator.generate`), wrapped around the real tiny model's `generate`. Out-of-memory
+(`Generator.generate`), wrapped around the real tiny model's `generate`. Out-of-memory
 runs on the shared worker with the wrapper removed afterwards; a fatal CUDA error is
 permanent for its engine, so those tests build their own worker or engine from the loaded model.
 """
@@ -11,10 +11,12 @@ from __future__ import annotations
 import pytest
 import torch
 
-from frame_describer.batching import BatchGenerator, Description, GenerationOptions, prepare_frame
 from frame_describer.decode import decode_frame
 from frame_describer.engine import DescriptionEngine
 from frame_describer.errors import FatalDeviceError
+from frame_describer.frame_types import Description, GenerationOptions
+from frame_describer.generation import Generator
+from frame_describer.preprocess import prepare_frame
 from frame_describer.prompt import DEFAULT_PROMPT
 from frame_describer.worker import Worker
 from tests.images import b64, distinct_jpegs, jpeg
@@ -113,15 +115,16 @@ def test_a_frame_that_runs_out_of_memory_alone_fails_and_the_others_are_describe
 
 def test_a_cuda_library_out_of_memory_splits_the_batch_instead_of_killing_the_worker(handler_module):
     # cuBLAS reports running out of memory as a RuntimeError that also says "CUDA error".
-    generator = BatchGenerator(handler_module.WORKER.loaded)
+    generator = Generator(handler_module.WORKER.loaded)
     generator.generate = Faulty(
         generator.generate,
         lambda kwargs, call: (
             RuntimeError("CUDA error: out of memory") if len(kwargs["input_ids"]) > 1 else None
         ),
     )
-    outcomes = generator.run(prepared(handler_module.WORKER.loaded, 3))
-    assert all(isinstance(o, Description) for o in outcomes)
+    generated = generator.run(prepared(handler_module.WORKER.loaded, 3))
+    assert generated.fatal is None
+    assert all(isinstance(o, Description) for o in generated.outcomes)
 
 
 # --- a broken device ----------------------------------------------------------------------
@@ -158,7 +161,7 @@ def test_frames_described_before_the_gpu_failed_inside_a_split_batch_keep_their_
     # batch of four splits in halves, both frames of the first half are described, then the
     # second half splits and its first frame hits the fatal error.
     loaded = handler_module.WORKER.loaded
-    generator = BatchGenerator(loaded)
+    generator = Generator(loaded)
     singles = []
 
     def fault(kwargs, call):
@@ -168,11 +171,9 @@ def test_frames_described_before_the_gpu_failed_inside_a_split_batch_keep_their_
         return RuntimeError(DEVICE_ASSERT) if len(singles) == 3 else None
 
     generator.generate = Faulty(generator.generate, fault)
-    # A long batch wait so that the four announced frames form one batch.
+    # A long batch wait so that the four ticketed frames form one batch.
     engine = DescriptionEngine(generator, max_batch_size=4, batch_wait_s=30.0)
-    engine.announce(4)
-    futures = [engine.submit(frame, announced=True) for frame in prepared(loaded, 4)]
-    outcomes = [future.result(timeout=60) for future in futures]
+    outcomes = engine.describe(prepared(loaded, 4))
     assert [isinstance(o, Description) for o in outcomes] == [True, True, False, False]
     assert [str(o) for o in outcomes[2:]] == [GPU_FAILURE, GPU_FAILURE]
     assert isinstance(engine.fatal_error, FatalDeviceError)

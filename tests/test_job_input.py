@@ -83,12 +83,12 @@ def test_bad_entries_do_not_make_the_job_invalid():
 def test_the_default_prompt_and_token_budget_apply_when_not_given():
     request = parse_job({"frame_urls": ["a"]}, SETTINGS)
     assert request.prompt == DEFAULT_PROMPT
-    assert request.max_new_tokens == SETTINGS.default_max_new_tokens
+    assert request.generation.max_new_tokens == SETTINGS.default_max_new_tokens
 
 
 def test_a_job_prompt_and_token_budget_replace_the_defaults():
     request = parse_job({"frame_urls": ["a"], "prompt": " Read the text. ", "max_new_tokens": 40}, SETTINGS)
-    assert (request.prompt, request.max_new_tokens) == ("Read the text.", 40)
+    assert (request.prompt, request.generation.max_new_tokens) == ("Read the text.", 40)
 
 
 def test_base64_frames_are_marked_as_base64():

@@ -1,4 +1,4 @@
-"""How the settings shape model loading: dtype, quantization and where the weights are found."""
+"""How the settings shape model loading: dtype and quantization."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from frame_describer.errors import ModelLoadError
-from frame_describer.model import cache_dir_for, pick_dtype, quantization_config
+from frame_describer.model import pick_dtype, quantization_config
 from frame_describer.settings import Settings
 
 CUDA = torch.device("cuda")
@@ -40,12 +40,3 @@ def test_eight_bit_quantization_is_llm_int8():
 
 def test_no_quantization_by_default():
     assert quantization_config(Settings(), CUDA) is None
-
-
-def test_runpods_model_cache_is_used_when_it_holds_the_model(tmp_path):
-    (tmp_path / "models--llava-hf--llava-v1.6-mistral-7b-hf").mkdir()
-    assert cache_dir_for(Settings(model_cache_dir=str(tmp_path))) == str(tmp_path)
-
-
-def test_the_default_hub_cache_is_used_when_runpods_cache_lacks_the_model(tmp_path):
-    assert cache_dir_for(Settings(model_cache_dir=str(tmp_path))) is None

@@ -12,9 +12,10 @@ import asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from frame_contract.codes import WORKER_CODES
 from tests.images import b64, data_uri, encode, frame, jpeg
 
-OUTPUT_KEYS = {"descriptions", "failed_indices", "errors", "count"}
+OUTPUT_KEYS = {"descriptions", "failed_indices", "errors", "error_codes", "count"}
 SMALL_JPEG = jpeg(size=(48, 27))
 GOOD_DATA_URI = data_uri(SMALL_JPEG)
 GOOD_BASE64 = b64(encode(frame(size=(40, 30)), "PNG"))
@@ -90,8 +91,9 @@ def assert_contract(job_input, output, good_url: str) -> None:
     descriptions, failed = output["descriptions"], output["failed_indices"]
     assert output["count"] == len(frames) == len(descriptions)
     assert failed == sorted(set(failed))
-    assert len(output["errors"]) == len(failed)
+    assert len(output["errors"]) == len(output["error_codes"]) == len(failed)
     assert all(isinstance(e, str) and e for e in output["errors"])
+    assert set(output["error_codes"]) <= set(WORKER_CODES)
     for index, (entry, text) in enumerate(zip(frames, descriptions, strict=True)):
         assert isinstance(text, str)
         assert (index in failed) == (text == "")

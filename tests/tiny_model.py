@@ -5,7 +5,7 @@ The checkpoint has the same architecture, processor and chat template as
 `MODEL_ID` runs the production code path on a CPU in well under a second per job.
 Used by the tests, by the benchmark on CPU and by the README's local run:
 
-    python -m frame_describer.tiny_model .tiny-model
+    python -m tests.tiny_model .tiny-model
 """
 
 from __future__ import annotations

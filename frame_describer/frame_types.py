@@ -1,0 +1,45 @@
+"""The plain values a frame becomes on its way through the worker; nothing here needs torch.
+
+A decoded image becomes a `PreparedFrame` (its model inputs, `preprocess.py`), which the engine
+batches with others and generation turns into an `Outcome`: a `Description` or the frame's
+`FrameError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import FrameError
+
+
+@dataclass(frozen=True)
+class GenerationOptions:
+    """How to generate; frames share a batch only when their options are equal."""
+
+    max_new_tokens: int
+    min_new_tokens: int | None = None  # the benchmark forces an exact output length
+
+
+@dataclass
+class PreparedFrame:
+    """One frame's model inputs as the processor returns them for a batch of one."""
+
+    inputs: dict[str, Any]  # tensors, each with a leading dimension of 1 or per-image
+    image_tokens: int
+    options: GenerationOptions
+
+    @property
+    def sequence_length(self) -> int:
+        return int(self.inputs["input_ids"].shape[-1])
+
+
+@dataclass(frozen=True)
+class Description:
+    """A described frame: the cleaned text and how many tokens the model produced for it."""
+
+    text: str
+    new_tokens: int
+
+
+Outcome = Description | FrameError

@@ -1,0 +1,66 @@
+"""The CPU side of a frame: one image and prompt in, its model inputs out; and batches collated.
+
+`prepare_frame` runs on the frame threads while the GPU works. `collate` joins prepared frames
+exactly as the processor would have built them as one batch, so a frame gets the same inputs
+whether it is batched alone or with others: tensors aligned with the token sequence are padded
+on the left, every other tensor is per image and is zero-padded to the largest in its trailing
+dimensions, then all are joined on the first dimension.
+"""
+
+from __future__ import annotations
+
+import torch
+from PIL import Image
+
+from .frame_types import GenerationOptions, PreparedFrame
+from .model import LoadedModel
+from .prompt import chat_messages
+
+# Sequence-aligned tensors besides `input_ids` (padded with the pad token), and their fill.
+_SEQUENCE_FILL = {"attention_mask": 0, "token_type_ids": 0, "mm_token_type_ids": 0}
+
+
+def prepare_frame(
+    loaded: LoadedModel, image: Image.Image, prompt: str, options: GenerationOptions
+) -> PreparedFrame:
+    """Process one image and its prompt into unpadded model inputs for a batch of one."""
+    processor = loaded.processor
+    text = processor.apply_chat_template(chat_messages(prompt), add_generation_prompt=True)
+    inputs = dict(processor(images=[image], text=[text], return_tensors="pt"))
+    image_tokens = int((inputs["input_ids"] == loaded.image_token_id).sum())
+    return PreparedFrame(inputs=inputs, image_tokens=image_tokens, options=options)
+
+
+def collate(frames: list[PreparedFrame], pad_token_id: int) -> dict[str, torch.Tensor]:
+    """One batch from `frames`, as the processor pads a batch of their images and texts."""
+    length = max(frame.sequence_length for frame in frames)
+    batch = {}
+    for key in frames[0].inputs:
+        tensors = [frame.inputs[key] for frame in frames]
+        if key == "input_ids" or key in _SEQUENCE_FILL:
+            fill = pad_token_id if key == "input_ids" else _SEQUENCE_FILL[key]
+            batch[key] = torch.cat([_pad_left(t, length, fill) for t in tensors])
+        else:
+            batch[key] = torch.cat(_pad_trailing(tensors))
+    return batch
+
+
+def _pad_left(tensor: torch.Tensor, length: int, fill: int) -> torch.Tensor:
+    padding = length - tensor.shape[-1]
+    if padding == 0:
+        return tensor
+    return torch.cat([tensor.new_full((*tensor.shape[:-1], padding), fill), tensor], dim=-1)
+
+
+def _pad_trailing(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    """Zero-pad every dimension but the first to the largest size among `tensors`."""
+    target = [max(t.shape[d] for t in tensors) for d in range(1, tensors[0].dim())]
+    padded = []
+    for tensor in tensors:
+        if list(tensor.shape[1:]) == target:
+            padded.append(tensor)
+            continue
+        grown = tensor.new_zeros((tensor.shape[0], *target))
+        grown[tuple(slice(0, size) for size in tensor.shape)] = tensor
+        padded.append(grown)
+    return padded
