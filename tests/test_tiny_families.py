@@ -29,6 +29,16 @@ PROMPTS = [
     "Wide shot: describe the lighting, colour grading and any text overlays.",
 ]
 NEW_TOKENS = 6
+# The image-detail knobs that are processor call-time kwargs, at the tiny models' scale; the
+# LLaVA families' knob (grid pinpoints) is set at load on both processor and model config.
+CALL_TIME_DETAIL = [
+    ("qwen2_5_vl", {"size": {"shortest_edge": 3136, "longest_edge": 16 * 28 * 28}}),
+    ("qwen3_vl", {"size": {"shortest_edge": 4096, "longest_edge": 16 * 32 * 32}}),
+    ("molmo2", {"max_crops": 2}),
+    ("gemma3", {"do_pan_and_scan": True}),
+    ("smolvlm", {"do_image_splitting": False}),
+    ("internvl", {"max_patches": 1}),
+]
 
 _loaded: dict[str, tuple] = {}
 
@@ -47,10 +57,10 @@ def load(family: str, tmp_path_factory) -> tuple:
     return _loaded[family]
 
 
-def prepare(processor, image: Image.Image, prompt: str) -> dict[str, torch.Tensor]:
+def prepare(processor, image: Image.Image, prompt: str, **detail) -> dict[str, torch.Tensor]:
     messages = [{"role": "user", "content": [{"type": "image"}, {"type": "text", "text": prompt}]}]
     text = processor.apply_chat_template(messages, add_generation_prompt=True)
-    return dict(processor(images=[image], text=[text], return_tensors="pt"))
+    return dict(processor(images=[image], text=[text], return_tensors="pt", **detail))
 
 
 def collate(frames: list[dict], pad_token_id: int, dtype: torch.dtype) -> dict[str, torch.Tensor]:
@@ -131,6 +141,18 @@ def test_frames_of_different_sizes_and_prompts_are_described_the_same_alone_and_
     alone = [generate(model, processor, [f])[0] for f in frames]
     together = generate(model, processor, frames)
     assert together == alone
+
+
+@pytest.mark.parametrize(("family", "detail"), CALL_TIME_DETAIL, ids=[f for f, _ in CALL_TIME_DETAIL])
+def test_the_image_detail_knob_changes_the_image_tokens_and_keeps_batched_equal_to_alone(
+    family, detail, tmp_path_factory
+):
+    model, processor, _ = load(family, tmp_path_factory)
+    frames = [prepare(processor, image, PROMPTS[i % 2], **detail) for i, image in enumerate(IMAGES)]
+    default = prepare(processor, IMAGES[0], PROMPTS[0])["input_ids"]
+    assert frames[0]["input_ids"].shape != default.shape
+    alone = [generate(model, processor, [f])[0] for f in frames]
+    assert generate(model, processor, frames) == alone
 
 
 @pytest.mark.parametrize("family", FAMILIES)

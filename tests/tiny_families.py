@@ -299,12 +299,14 @@ def _llava_onevision():
     image_processor = LlavaOnevisionImageProcessor(
         size={"height": 32, "width": 32}, image_grid_pinpoints=pinpoints, do_pad=True, **_HALF
     )
+    # As transformers' conversion script writes it: images first, each on its own line.
     template = (
-        "{% for message in messages %}<|im_start|>{{ message['role'] }} {% if message['content'] is string %}"
-        "{{ message['content'] }}{% else %}{% for item in message['content'] %}"
-        "{% if item['type'] == 'image' %}<image>{% endif %}{% endfor %}"
-        "{% for item in message['content'] %}{% if item['type'] == 'text' %}"
-        "{{ '\\n' + item['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>{% endfor %}"
+        "{% for message in messages %}<|im_start|>{{ message['role'] }}\n"
+        "{% if message['content'] is string %}{{ message['content'] }}{% else %}"
+        "{% for item in message['content'] %}{% if item['type'] == 'image' %}{{ '<image>\\n' }}{% endif %}"
+        "{% endfor %}"
+        "{% for item in message['content'] %}{% if item['type'] == 'text' %}{{ item['text'] }}{% endif %}"
+        "{% endfor %}{% endif %}<|im_end|>\n{% endfor %}"
         "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
     )
     processor = LlavaOnevisionProcessor(
@@ -375,6 +377,11 @@ _BUILDERS: dict[str, Callable[[], tuple]] = {
 FAMILIES = ("llava_next", *_BUILDERS)
 
 
+def tiny_parts(family: str) -> tuple:
+    """The tiny model config and the processor of `family` (not LLaVA-NeXT), not yet saved."""
+    return _BUILDERS[family]()
+
+
 def _let_images_matter(family: str, model) -> None:
     """Re-draw projector weights at unit gain where random init leaves the image features null.
 
@@ -409,7 +416,7 @@ def build_tiny(family: str, folder: str | Path, seed: int = 0) -> Path:
         return build_tiny_model(folder, seed=seed)
     if family not in _BUILDERS:
         raise ValueError(f"unknown family {family!r}; known: {', '.join(FAMILIES)}")
-    config, processor = _BUILDERS[family]()
+    config, processor = tiny_parts(family)
     tokenizer = processor.tokenizer
     torch.manual_seed(seed)
     model = AutoModelForImageTextToText.from_config(config).eval()
