@@ -330,9 +330,6 @@ def _llava_onevision():
     return config, processor
 
 
-_INTERNVL_SYSTEM = "You are InternVL, a multimodal large language model."
-
-
 def _internvl():
     from transformers import GotOcr2ImageProcessor, InternVLConfig, InternVLProcessor, InternVLVideoProcessor
 
@@ -342,7 +339,7 @@ def _internvl():
         "context_image_token": "<IMG_CONTEXT>",
         "video_token": "<video>",
     }
-    tokenizer = _qwen_tokenizer(list(named.values()), named, extra_text=[_INTERNVL_SYSTEM])
+    tokenizer = _qwen_tokenizer(list(named.values()), named)
     # 32-pixel tiles, up to 4 of them plus a thumbnail; each tile becomes 4 tokens (256 in the real model).
     image_processor = GotOcr2ImageProcessor(
         size={"height": 32, "width": 32}, crop_to_patches=True, min_patches=1, max_patches=4, **_HALF
@@ -352,7 +349,9 @@ def _internvl():
         tokenizer=tokenizer,
         video_processor=InternVLVideoProcessor(size={"height": 32, "width": 32}, **_HALF),
         image_seq_length=4,
-        chat_template=_chatml("<IMG_CONTEXT>\n", _INTERNVL_SYSTEM),
+        # As transformers' conversion script writes it (no system turn), with the placeholder the
+        # processor expands.
+        chat_template=_chatml("<IMG_CONTEXT>\n"),
     )
     config = InternVLConfig(
         vision_config=dict(_VISION, image_size=[32, 32], patch_size=[8, 8]),
