@@ -155,6 +155,32 @@ def test_the_image_detail_knob_changes_the_image_tokens_and_keeps_batched_equal_
     assert generate(model, processor, frames) == alone
 
 
+# The LLaVA families' knob: fewer grid pinpoints, set at load on the processor and the model config
+# alike (the model recomputes each frame's grid from `image_sizes` and its own pinpoints).
+LOAD_TIME_DETAIL = {
+    "llava_next": [[32, 64], [64, 32]],
+    "llava_onevision": [[32, 32], [32, 64], [64, 32], [64, 64]],
+}
+
+
+@pytest.mark.parametrize("family", LOAD_TIME_DETAIL)
+def test_fewer_grid_pinpoints_set_at_load_cut_image_tokens_and_keep_batched_equal_to_alone(
+    family, tmp_path_factory
+):
+    from transformers import AutoModelForImageTextToText, AutoProcessor
+
+    folder = build_tiny(family, tmp_path_factory.mktemp(f"{family}-low"))
+    processor = AutoProcessor.from_pretrained(folder)
+    model = AutoModelForImageTextToText.from_pretrained(folder, dtype=torch.float32).eval()
+    default = sum(prepare(processor, image, PROMPTS[0])["input_ids"].shape[-1] for image in IMAGES)
+    processor.image_processor.image_grid_pinpoints = LOAD_TIME_DETAIL[family]
+    model.config.image_grid_pinpoints = LOAD_TIME_DETAIL[family]
+    assert sum(prepare(processor, image, PROMPTS[0])["input_ids"].shape[-1] for image in IMAGES) < default
+    frames = [prepare(processor, image, PROMPTS[i % 2]) for i, image in enumerate(IMAGES)]
+    alone = [generate(model, processor, [f])[0] for f in frames]
+    assert generate(model, processor, frames) == alone
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_the_image_changes_what_a_tiny_model_generates(family, tmp_path_factory):
     # Without this, batched == alone would hold even if a batch swapped its frames' images.
