@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up .venv with the development tools and run every check: ruff (lint and format),
-# hadolint on the Dockerfile, then the test suite on CPU.
+# hadolint on the Dockerfile, then the test suite on CPU, then the TypeScript client's tests.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -9,3 +9,5 @@ bash scripts/setup.sh requirements-dev.txt
 .venv/bin/ruff format --check .
 .venv/bin/hadolint Dockerfile
 .venv/bin/python -m pytest "$@"
+# The TypeScript client for render-api, against the same worker (Node 20 and npm).
+(cd clients/typescript && npm ci --no-audit --no-fund && npm test)

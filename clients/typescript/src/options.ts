@@ -1,0 +1,163 @@
+/**
+ * The options `generateDescriptions` takes, their defaults, and where the endpoint is.
+ *
+ * This is the only module that reads the environment (`RUNPOD_VISION_ENDPOINT_ID`,
+ * `RUNPOD_API_KEY`), and only when a call starts. Every check here throws
+ * `VisionConfigError` before any request is made.
+ */
+
+import { VisionConfigError } from "./errors.js";
+
+export const HOSTED_API = "https://api.runpod.ai/v2";
+export const ENDPOINT_ID_VAR = "RUNPOD_VISION_ENDPOINT_ID";
+export const API_KEY_VAR = "RUNPOD_API_KEY";
+
+/** A frame: an http(s) URL, or the image's bytes (a Buffer is a Uint8Array). */
+export type FrameInput = string | Uint8Array;
+
+export interface GenerateDescriptionsOptions {
+  /** Frames per job (default 5, as render-api sends them). */
+  batchSize?: number;
+  /** How long one job may take from `/run` to a final status, in ms (default 600000); then it is cancelled. */
+  maxWaitMs?: number;
+  /** Jobs in flight at once, in a rolling pool (default 10). */
+  maxConcurrent?: number;
+  /** Called with 0..100, the share of frames with a final result, each time it grows. */
+  onProgress?: (percent: number) => void;
+  /** Download URL frames here and send them as base64 (default true); false passes the URLs to the worker. */
+  useBase64?: boolean;
+  /** The endpoint's base URL, e.g. `http://127.0.0.1:8000` for the SDK's local API (default from the env). */
+  endpointUrl?: string;
+  /** The RunPod API key (default `$RUNPOD_API_KEY`; not needed on 127.0.0.1/localhost). */
+  apiKey?: string;
+  /** Replaces the worker's default prompt for every job. */
+  prompt?: string;
+  /** Output length cap per description. */
+  maxNewTokens?: number;
+  /** Pause between status checks of a job still queued or running, in ms (default 2000). */
+  pollIntervalMs?: number;
+  /** Runs of a failed job after its first (default 1). */
+  jobRetries?: number;
+  /** Send a frame that failed for a transient reason again, on its own, once (default true). */
+  retryFramesAlone?: boolean;
+  /** Largest JSON body of one `/run`, in bytes (default 9000000, under RunPod's 10 MB). */
+  maxPayloadBytes?: number;
+  /** First pause between tries of one HTTP call, doubled each time, in ms (default 500). */
+  httpBackoffMs?: number;
+  /** Pause before running a failed job again, in ms (default 1000). */
+  jobRetryDelayMs?: number;
+}
+
+/** Every tuning knob with its value for this call. */
+export interface Settings {
+  batchSize: number;
+  maxWaitMs: number;
+  maxConcurrent: number;
+  useBase64: boolean;
+  prompt?: string;
+  maxNewTokens?: number;
+  pollIntervalMs: number;
+  jobRetries: number;
+  retryFramesAlone: boolean;
+  maxPayloadBytes: number;
+  httpRetries: number;
+  httpBackoffMs: number;
+  maxBackoffMs: number;
+  jobRetryDelayMs: number;
+  requestTimeoutMs: number;
+  downloadTimeoutMs: number;
+  downloadRetries: number;
+  downloadConcurrency: number;
+}
+
+export function resolveSettings(options: GenerateDescriptionsOptions): Settings {
+  const settings: Settings = {
+    batchSize: whole("batchSize", options.batchSize, 5, 1),
+    maxWaitMs: whole("maxWaitMs", options.maxWaitMs, 600_000, 1),
+    maxConcurrent: whole("maxConcurrent", options.maxConcurrent, 10, 1),
+    useBase64: options.useBase64 ?? true,
+    pollIntervalMs: whole("pollIntervalMs", options.pollIntervalMs, 2_000, 0),
+    jobRetries: whole("jobRetries", options.jobRetries, 1, 0),
+    retryFramesAlone: options.retryFramesAlone ?? true,
+    maxPayloadBytes: whole("maxPayloadBytes", options.maxPayloadBytes, 9_000_000, 1_000),
+    httpRetries: 4,
+    httpBackoffMs: whole("httpBackoffMs", options.httpBackoffMs, 500, 0),
+    maxBackoffMs: 10_000,
+    jobRetryDelayMs: whole("jobRetryDelayMs", options.jobRetryDelayMs, 1_000, 0),
+    requestTimeoutMs: 60_000,
+    downloadTimeoutMs: 30_000,
+    downloadRetries: 2,
+    downloadConcurrency: 8,
+  };
+  if (options.prompt !== undefined) {
+    if (typeof options.prompt !== "string" || !options.prompt.trim()) {
+      throw new VisionConfigError("prompt must be a non-empty string.");
+    }
+    settings.prompt = options.prompt;
+  }
+  if (options.maxNewTokens !== undefined) {
+    settings.maxNewTokens = whole("maxNewTokens", options.maxNewTokens, 0, 1);
+  }
+  return settings;
+}
+
+/** Where the endpoint is, and the key it takes (undefined on loopback). */
+export interface EndpointConfig {
+  url: string;
+  apiKey?: string;
+  /** The RunPod endpoint id, when the URL is the hosted API's. */
+  endpointId?: string;
+}
+
+export function resolveEndpoint(
+  endpointUrl?: string,
+  apiKey?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): EndpointConfig {
+  let url = (endpointUrl ?? "").trim();
+  if (!url) {
+    const endpointId = (env[ENDPOINT_ID_VAR] ?? "").trim();
+    if (!endpointId) {
+      throw new VisionConfigError(
+        `No endpoint: set ${ENDPOINT_ID_VAR} to your RunPod endpoint's id, or pass endpointUrl ` +
+          "(e.g. http://127.0.0.1:8000 for `python handler.py --rp_serve_api`).",
+      );
+    }
+    url = `${HOSTED_API}/${encodeURIComponent(endpointId)}`;
+  }
+  url = url.replace(/\/+$/, "").replace(/\/(runsync|run)$/, ""); // a URL copied from the console's examples
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new VisionConfigError(`The endpoint URL must be an http(s) URL, not ${JSON.stringify(url)}.`);
+  }
+  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+    throw new VisionConfigError(`The endpoint URL must be an http(s) URL, not ${JSON.stringify(url)}.`);
+  }
+  const key = (apiKey ?? env[API_KEY_VAR] ?? "").trim() || undefined;
+  if (key === undefined && !isLoopback(parsed)) {
+    throw new VisionConfigError(
+      `No API key for ${url}: set ${API_KEY_VAR} or pass apiKey. ` +
+        "Only a local endpoint on 127.0.0.1 or localhost works without one.",
+    );
+  }
+  const hosted = /^\/v2\/([^/]+)$/.exec(parsed.pathname);
+  const config: EndpointConfig = { url };
+  if (key !== undefined) config.apiKey = key;
+  if (hosted?.[1]) config.endpointId = decodeURIComponent(hosted[1]);
+  return config;
+}
+
+export function isLoopback(url: URL): boolean {
+  const host = url.hostname.toLowerCase();
+  return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+}
+
+function whole(name: string, value: number | undefined, fallback: number, least: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < least) {
+    throw new VisionConfigError(`${name} must be a whole number of at least ${least}, not ${String(value)}.`);
+  }
+  return value;
+}
