@@ -41,7 +41,7 @@ LOAD_TIME = {"llava_next", "llava_onevision"}
 def _llava_next(_):
     from transformers import LlavaNextImageProcessor, LlavaNextProcessor
 
-    from frame_describer.tiny_model import CHAT_TEMPLATE
+    from tests.tiny_model import CHAT_TEMPLATE
 
     tokenizer = train_tokenizer(
         ["<unk>", "<s>", "</s>", "<pad>", "<image>"],

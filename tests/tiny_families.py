@@ -199,7 +199,7 @@ def build_tiny(family: str, folder: str | Path, seed: int = 0) -> Path:
 
     folder = Path(folder)
     if family == "llava_next":
-        from frame_describer.tiny_model import build_tiny_model
+        from tests.tiny_model import build_tiny_model
 
         return build_tiny_model(folder, seed=seed)
     if family not in _BUILDERS:
