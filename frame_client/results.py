@@ -12,6 +12,8 @@ class FrameResult:
 
     description: str | None = None
     error: str | None = None
+    # Scenes only: the input index of the frame this result was described from (its shot's keyframe).
+    keyframe: int | None = None
 
     @property
     def ok(self) -> bool:
