@@ -98,6 +98,8 @@ def find_shots(
             hashes.append(difference_hash(frame))
         if on_frame is not None:
             on_frame(1)
+    if lone:
+        log.info("%d frames not decoded here (URLs or unreadable): each is a shot of its own", len(lone))
     if analysed:
         cuts = detector.post_process(FrameTimecode(len(analysed) - 1, fps=1.0))
         starts.update(cut.frame_num for cut in cuts)
