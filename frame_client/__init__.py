@@ -8,12 +8,15 @@
 Modules: `frames` (inputs to frames, hashing), `jobs` (splitting, payloads), `transport`
 (the endpoint's HTTP API), `runner` (one job to its end), `pool` (the rolling pool),
 `client` (`describe_frames`), `failures` (what is retried), `cli` (`describe-frames`).
+With the `scenes` extra: `shots` (shot detection), `scenes` (one description per shot),
+`video` (a video file to frames); `extra` imports them on demand.
 """
 
 from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
 from .failures import ClientError, ConfigError, EndpointError
 from .options import ClientOptions
 from .results import FrameResult, to_output
+from .scenes import SceneSettings, scene_fields
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
@@ -23,6 +26,8 @@ __all__ = [
     "ConfigError",
     "EndpointError",
     "FrameResult",
+    "SceneSettings",
     "describe_frames",
+    "scene_fields",
     "to_output",
 ]

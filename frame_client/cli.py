@@ -2,12 +2,15 @@
 
     describe-frames frames/ --output descriptions.json
     describe-frames 'shots/*.jpg' https://cdn.example.com/f1.jpg --batch-size 8 --concurrency 8
+    describe-frames video.mp4 --scenes --fps 1 --output descriptions.json
 
 A folder stands for its image files sorted by name, numbers compared as numbers (frame_2
-before frame_10); a glob for its matching files in the same order. The JSON goes to stdout or
+before frame_10); a glob for its matching files in the same order. A video file, and
+`--scenes` (one description per shot), are `cli_scenes.py`'s. The JSON goes to stdout or
 `--output`, the progress bar and log lines to stderr. Exit status: 0 every frame described,
 1 some frames failed (their reasons are in the JSON), 2 a usage or configuration problem
-(no endpoint, no API key, a path that matches nothing), 3 the endpoint refused the run.
+(no endpoint, no API key, a path that matches nothing, an unreadable video, no `scenes`
+extra), 3 the endpoint refused the run.
 """
 
 from __future__ import annotations
@@ -18,14 +21,18 @@ import json
 import logging
 import re
 import sys
+import tempfile
+from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from . import cli_scenes
 from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
 from .failures import ConfigError, EndpointError
 from .results import to_output
+from .scenes import describe_shots, scene_fields
 from .transport import API_KEY_VAR, ENDPOINT_ID_VAR, resolve_endpoint
 
 log = logging.getLogger("describe-frames")
@@ -43,18 +50,24 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    with tempfile.TemporaryDirectory(prefix="describe-frames-") as scratch:  # a video's frames
+        return _run(parser, args, Path(scratch))
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Path) -> int:
+    bar = partial(tqdm, unit="frame", file=sys.stderr, disable=args.no_progress)
     try:
         resolve_endpoint(args.endpoint_url, args.api_key)  # before any output, for a clean message
-        frames = expand_frames(args.frames)
+        settings = cli_scenes.scene_settings(args)
+        source = cli_scenes.load_source(args.frames, args.fps, scratch, expand_frames, bar)
+        frames = source.frames
+        shots = None if settings is None else cli_scenes.find_shots(frames, settings, bar)
     except ConfigError as err:
         parser.exit(EXIT_USAGE, f"describe-frames: {err}\n")
-    progress = tqdm(
-        total=len(frames), unit="frame", desc="describing", file=sys.stderr, disable=args.no_progress
-    )
+    progress = bar(total=len(frames) if shots is None else 0, desc="describing")
     try:
         with logging_redirect_tqdm(), progress:
-            results = describe_frames(
-                frames,
+            options = dict(
                 endpoint_url=args.endpoint_url,
                 api_key=args.api_key,
                 batch_size=args.batch_size,
@@ -63,11 +76,20 @@ def main(argv: list[str] | None = None) -> int:
                 max_new_tokens=args.max_new_tokens,
                 on_progress=progress.update,
             )
+            if shots is None:
+                results = describe_frames(frames, **options)
+            else:
+                grow = partial(cli_scenes.grow, progress)
+                results = describe_shots(frames, shots, on_sending=grow, **options)
     except ConfigError as err:
         parser.exit(EXIT_USAGE, f"describe-frames: {err}\n")
     except EndpointError as err:
         parser.exit(EXIT_ENDPOINT, f"describe-frames: {err}\n")
-    output = {**to_output(results), "frames": frames}
+    output = {**to_output(results), "frames": source.labels}
+    if shots is not None:
+        output.update(scene_fields(results))
+    if source.timestamps is not None:
+        output["timestamps"] = source.timestamps
     text = json.dumps(output, indent=2, ensure_ascii=False) + "\n"
     if args.output:
         Path(args.output).write_text(text, encoding="utf-8")
@@ -121,7 +143,9 @@ def _parser() -> argparse.ArgumentParser:
         f"${API_KEY_VAR}. Exit status: 0 all described, 1 some frames failed, 2 usage or "
         "configuration problem, 3 the endpoint refused the run.",
     )
-    parser.add_argument("frames", nargs="+", metavar="FRAME", help="image file, folder, glob or http(s) URL")
+    parser.add_argument(
+        "frames", nargs="+", metavar="FRAME", help="image file, folder, glob or http(s) URL; or a video"
+    )
     parser.add_argument("--endpoint-url", help=f"endpoint base URL (default: from ${ENDPOINT_ID_VAR})")
     parser.add_argument("--api-key", help=f"RunPod API key (default: ${API_KEY_VAR}; prefer the variable)")
     parser.add_argument(
@@ -141,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each job and retry")
+    cli_scenes.add_arguments(parser)
     return parser
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
 
 from .failures import ConfigError
 from .frames import Frame, FrameInput, FrameLoadError, load_frame
@@ -19,6 +20,9 @@ from .pool import run_pool
 from .results import FrameResult
 from .runner import JobRunner
 from .transport import Endpoint, resolve_endpoint
+
+if TYPE_CHECKING:
+    from .scenes import SceneSettings
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +41,7 @@ def describe_frames(
     max_new_tokens: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     options: ClientOptions | None = None,
+    scenes: bool | SceneSettings = False,
 ) -> list[FrameResult]:
     """Describe `frames` (paths, bytes, PIL images, http(s) URLs); one `FrameResult` per frame, in order.
 
@@ -49,8 +54,27 @@ def describe_frames(
     A frame that cannot be described gets `FrameResult(error=...)`; that never fails the call.
     Raises `ConfigError` before any request when the endpoint or the key is missing, and
     `EndpointError` when the endpoint refuses every request (bad key, no such endpoint).
+
+    `scenes=True` (or a `SceneSettings`) takes `frames` as one video in order and describes one
+    frame per shot, each result carrying the description of its shot's `keyframe`: see
+    `scenes.describe_scenes`. It needs the `scenes` extra; `on_progress` then counts frames sent.
     """
     _check_arguments(batch_size, concurrency, prompt, max_new_tokens)
+    if scenes:
+        from .scenes import SceneSettings, describe_scenes  # here: scenes.py imports this module
+
+        return describe_scenes(
+            frames,
+            settings=scenes if isinstance(scenes, SceneSettings) else None,
+            endpoint_url=endpoint_url,
+            api_key=api_key,
+            batch_size=batch_size,
+            concurrency=concurrency,
+            prompt=prompt,
+            max_new_tokens=max_new_tokens,
+            on_progress=on_progress,
+            options=options,
+        )
     options = options or ClientOptions()
     endpoint = Endpoint(resolve_endpoint(endpoint_url, api_key), options)
     started = time.perf_counter()
