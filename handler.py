@@ -37,6 +37,7 @@ async def handler(job: dict) -> dict:
     job_id = job.get("id", "-") if isinstance(job, dict) else "-"
     try:
         request = parse_job(job.get("input") if isinstance(job, dict) else None, SETTINGS)
+        WORKER.check(request)
     except InvalidJob as err:
         log.info("job %s rejected: %s", job_id, err)
         return error_output(err)

@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from .codes import EMPTY_DESCRIPTION, INTERNAL_ERROR
 
 KEYS = ("descriptions", "failed_indices", "errors", "error_codes", "count")
+# How every whole-job error for a request wrong as a whole begins (RunPod status FAILED): such a
+# job fails the same way every time, so clients never run it again.
+INVALID_INPUT = "Invalid input: "
 
 
 @dataclass(frozen=True)

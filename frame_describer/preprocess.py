@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 from PIL import Image
 
+from .errors import InvalidJob
 from .frame_types import GenerationOptions, PreparedFrame
 from .model import LoadedModel
 from .prompt import chat_messages
@@ -29,6 +30,36 @@ def prepare_frame(
     inputs = dict(processor(images=[image], text=[text], return_tensors="pt"))
     image_tokens = int((inputs["input_ids"] == loaded.image_token_id).sum())
     return PreparedFrame(inputs=inputs, image_tokens=image_tokens, options=options)
+
+
+def check_prompt(loaded: LoadedModel, prompt: str) -> None:
+    """Raise `InvalidJob` with a clear sentence for a prompt the processor would refuse or misread.
+
+    Its special tokens (the image placeholder above all) would be taken for the real thing, and
+    text that is not valid Unicode cannot be encoded: either way every frame would fail.
+    """
+    try:
+        prompt.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidJob("'prompt' is not valid Unicode text (it holds a lone surrogate).") from None
+    for token in special_tokens(loaded):
+        if token in prompt:
+            raise InvalidJob(f"'prompt' must not contain the model's special token {token!r}.")
+    try:
+        text = loaded.processor.apply_chat_template(chat_messages(prompt), add_generation_prompt=True)
+        loaded.processor.tokenizer(text)
+    except Exception as err:  # whatever the template or tokenizer refuses
+        raise InvalidJob(f"'prompt' cannot be used with this model ({type(err).__name__}).") from None
+
+
+def special_tokens(loaded: LoadedModel) -> list[str]:
+    """The tokenizer's special tokens and the processor's placeholders (image, video, ...)."""
+    processor = loaded.processor
+    tokens = set(processor.tokenizer.all_special_tokens)
+    tokens |= {
+        value for name, value in vars(processor).items() if name.endswith("_token") and isinstance(value, str)
+    }
+    return sorted(t for t in tokens if t)
 
 
 def collate(frames: list[PreparedFrame], pad_token_id: int) -> dict[str, torch.Tensor]:

@@ -5,9 +5,9 @@ The shape itself is `frame_contract.output`'s, shared with the clients that read
 
 from __future__ import annotations
 
-from frame_contract.output import FrameAnswer, build_output
+from frame_contract.output import INVALID_INPUT, FrameAnswer, build_output
 
-from .errors import FrameError, WorkerError
+from .errors import FrameError, InvalidJob
 from .frame_types import Description, Outcome
 
 
@@ -20,9 +20,9 @@ def job_output(outcomes: list[Outcome], refresh_worker: bool = False) -> dict:
     return output
 
 
-def error_output(err: WorkerError) -> dict:
-    """A whole-job failure: RunPod marks the job FAILED with this one sentence."""
-    return {"error": str(err)}
+def error_output(err: InvalidJob) -> dict:
+    """A request wrong as a whole: RunPod marks the job FAILED with this one sentence."""
+    return {"error": f"{INVALID_INPUT}{err}"}
 
 
 def internal_error_output(err: BaseException) -> dict:

@@ -36,6 +36,7 @@ ENVIRONMENT_VARIABLES = (
     "FETCH_TIMEOUT_S",
     "FETCH_RETRIES",
     "FETCH_CONCURRENCY",
+    "DECODE_MEMORY_MB",
     "MAX_FRAME_BYTES",
     "MAX_IMAGE_PIXELS",
     "LOG_LEVEL",
@@ -72,7 +73,8 @@ class Settings:
     max_prompt_chars: int = 4000  # MAX_PROMPT_CHARS
     fetch_timeout_s: float = 20.0  # FETCH_TIMEOUT_S: whole-transfer deadline per frame
     fetch_retries: int = 2  # FETCH_RETRIES: extra tries after a transient failure
-    fetch_concurrency: int = 16  # FETCH_CONCURRENCY: downloads in flight per worker
+    fetch_concurrency: int = 16  # FETCH_CONCURRENCY: one job's downloads in flight; frame threads
+    decode_memory_mb: int = 1024  # DECODE_MEMORY_MB: what frames being decoded at once may hold
     max_frame_bytes: int = 32 * 1024 * 1024  # MAX_FRAME_BYTES: per frame, URL or base64
     max_image_pixels: int = 40_000_000  # MAX_IMAGE_PIXELS: larger images are refused
     log_level: str = "INFO"  # LOG_LEVEL
@@ -102,6 +104,7 @@ class Settings:
             fetch_timeout_s=_float(env, "FETCH_TIMEOUT_S", 20.0, low=0.1, high=600.0),
             fetch_retries=_int(env, "FETCH_RETRIES", 2, low=0, high=10),
             fetch_concurrency=_int(env, "FETCH_CONCURRENCY", 16, low=1, high=256),
+            decode_memory_mb=_int(env, "DECODE_MEMORY_MB", 1024, low=64, high=65536),
             max_frame_bytes=_int(env, "MAX_FRAME_BYTES", 32 * 1024 * 1024, low=1, high=1 << 31),
             max_image_pixels=_int(env, "MAX_IMAGE_PIXELS", 40_000_000, low=1, high=1 << 31),
             log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),

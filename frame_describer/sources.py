@@ -24,6 +24,12 @@ _DATA_URI = re.compile(r"^data:(?P<type>[^,;]*)(?P<params>(?:;[^,;]*)*),(?P<data
 _BASE64_SPACE = re.compile(r"\s+")
 
 
+def is_download(source: FrameSource) -> bool:
+    """True when the frame must be fetched over the network (an http(s) URL)."""
+    value = source.value
+    return source.kind == "url" and isinstance(value, str) and value.strip()[:5].lower() != "data:"
+
+
 def fetch_frame_bytes(source: FrameSource, limits: FetchLimits) -> bytes:
     """Return the bytes of one frame or raise `FetchError` with a short reason."""
     value = source.value

@@ -1,9 +1,16 @@
 """Run one job: fetch and prepare every frame concurrently, describe them on the shared engine.
 
 A `Worker` owns what lives for the whole process: the loaded model, the GPU engine that all
-jobs share and the thread pool that fetches and prepares frames. Frames go to the engine as
-soon as each is ready, so downloads overlap with generation. A frame that fails on the way
-becomes its own `FrameError`; nothing about one frame can fail its neighbours.
+jobs share, the threads that download frame URLs and the threads that decode and preprocess
+frames. Frames go to the engine as soon as each is ready, so downloads overlap with generation.
+A frame that fails on the way becomes its own `FrameError`; nothing about one frame can fail
+its neighbours.
+
+Fairness: downloads and CPU work have separate threads, so a base64 frame never waits behind a
+slow URL. Each job may keep at most `FETCH_CONCURRENCY` downloads in flight, and there are that
+many download threads for each of the `MAX_CONCURRENT_JOBS` jobs a worker takes at once, so one
+job's dripping URLs cannot hold back the jobs that arrive after it. Decoding runs under a shared
+memory budget (`DECODE_MEMORY_MB`).
 """
 
 from __future__ import annotations
@@ -17,16 +24,17 @@ from dataclasses import dataclass, field
 
 from frame_contract import codes
 
-from .decode import decode_frame
+from .decode import DecodeBudget, decode_frame
 from .engine import DescriptionEngine
 from .errors import FrameError
 from .frame_types import Description, GenerationOptions, Outcome, PreparedFrame
 from .generation import Generator
 from .job_input import FrameSource, JobRequest
 from .model import LoadedModel, load_model
-from .preprocess import prepare_frame
+from .preprocess import check_prompt, prepare_frame
+from .prompt import DEFAULT_PROMPT
 from .settings import Settings
-from .sources import FetchLimits, fetch_frame_bytes
+from .sources import FetchLimits, fetch_frame_bytes, is_download
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +79,11 @@ class Worker:
         self.engine = DescriptionEngine(
             Generator(loaded), settings.max_batch_size, settings.batch_wait_ms / 1000
         )
+        self.download_share = settings.fetch_concurrency  # one job's downloads in flight
+        downloads = settings.fetch_concurrency * settings.max_concurrent_jobs
+        self.download_pool = ThreadPoolExecutor(downloads, thread_name_prefix="downloads")
         self.frame_pool = ThreadPoolExecutor(settings.fetch_concurrency, thread_name_prefix="frames")
+        self.decode_budget = DecodeBudget(settings.decode_memory_mb * 1024 * 1024)
         self.limits = FetchLimits(
             max_bytes=settings.max_frame_bytes,
             deadline_s=settings.fetch_timeout_s,
@@ -86,6 +98,7 @@ class Worker:
     def close(self) -> None:
         """Stop the GPU thread and the frame threads; for tests and the benchmark."""
         self.engine.close()
+        self.download_pool.shutdown(wait=False, cancel_futures=True)
         self.frame_pool.shutdown(wait=False, cancel_futures=True)
 
     @property
@@ -93,16 +106,22 @@ class Worker:
         """True once the GPU failed in a way this process cannot recover from."""
         return self.engine.fatal_error is not None
 
+    def check(self, request: JobRequest) -> None:
+        """Raise `InvalidJob` for what only the model can judge: a prompt its processor refuses."""
+        if request.prompt != DEFAULT_PROMPT:
+            check_prompt(self.loaded, request.prompt)
+
     async def run_job(self, request: JobRequest, progress: ProgressCallback | None = None) -> JobResult:
         """Describe every frame of `request`; never raises for a frame's sake."""
         result = JobResult(outcomes=[], timings=JobTimings(), started=time.perf_counter())
         options = request.generation
         total = len(request.frames)
         done = 0
+        downloads = asyncio.Semaphore(self.download_share)  # this job's share of the downloads
 
         async def one(source: FrameSource) -> Outcome:
             nonlocal done
-            outcome = await self._describe_one(source, request.prompt, options, result.timings)
+            outcome = await self._describe_one(source, request.prompt, options, downloads, result.timings)
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -112,7 +131,12 @@ class Worker:
         return result
 
     async def _describe_one(
-        self, source: FrameSource, prompt: str, options: GenerationOptions, timings: JobTimings
+        self,
+        source: FrameSource,
+        prompt: str,
+        options: GenerationOptions,
+        downloads: asyncio.Semaphore,
+        timings: JobTimings,
     ) -> Outcome:
         loop = asyncio.get_running_loop()
         # The ticket is taken here, inside the task whose exit withdraws it: a frame whose task
@@ -120,9 +144,15 @@ class Worker:
         # job's frame tasks start in the same loop turn, before any frame can be ready.
         with self.engine.ticket() as ticket:
             try:
-                prepared = await loop.run_in_executor(
-                    self.frame_pool, self._fetch_and_prepare, source, prompt, options, timings
-                )
+                started = time.perf_counter()
+                if is_download(source):
+                    async with downloads:
+                        data = await loop.run_in_executor(self.download_pool, self._fetch, source)
+                else:
+                    data = await loop.run_in_executor(self.frame_pool, self._fetch, source)
+                timings.fetch_s.append(time.perf_counter() - started)
+                prepared = await loop.run_in_executor(self.frame_pool, self._prepare, data, prompt, options)
+                timings.prepare_s.append(time.perf_counter() - started - timings.fetch_s[-1])
             except FrameError as err:
                 return err
             except Exception as err:  # a bug must cost one frame, not the job
@@ -135,14 +165,9 @@ class Worker:
         timings.last_result = time.perf_counter()
         return outcome
 
-    def _fetch_and_prepare(
-        self, source: FrameSource, prompt: str, options: GenerationOptions, timings: JobTimings
-    ) -> PreparedFrame:
-        started = time.perf_counter()
-        data = fetch_frame_bytes(source, self.limits)
-        fetched = time.perf_counter()
-        image = decode_frame(data, self.settings.max_image_pixels)
-        prepared = prepare_frame(self.loaded, image, prompt, options)
-        timings.fetch_s.append(fetched - started)
-        timings.prepare_s.append(time.perf_counter() - fetched)
-        return prepared
+    def _fetch(self, source: FrameSource) -> bytes:
+        return fetch_frame_bytes(source, self.limits)
+
+    def _prepare(self, data: bytes, prompt: str, options: GenerationOptions) -> PreparedFrame:
+        image = decode_frame(data, self.settings.max_image_pixels, self.decode_budget)
+        return prepare_frame(self.loaded, image, prompt, options)

@@ -25,6 +25,10 @@ class Route:
     reset_times: int = 0  # reset the connection without an answer this many times first
     redirect_to: str | None = None
     chunked: bool = False  # no Content-Length: the body goes out with chunked transfer coding
+    hold: threading.Event | None = None  # answer only once this is set (at most HOLD_LIMIT_S)
+
+
+HOLD_LIMIT_S = 60.0
 
 
 class FrameServer:
@@ -36,6 +40,9 @@ class FrameServer:
         self.requests: list[str] = []
         self.in_flight = 0
         self.most_in_flight = 0  # the most requests this server was answering at one time
+        # The same per first path segment ("/a/1.jpg" counts under "a"): one job's share.
+        self.in_flight_under: dict[str, int] = {}
+        self.most_in_flight_under: dict[str, int] = {}
         self._lock = threading.Lock()
         server = self
 
@@ -78,20 +85,26 @@ class FrameServer:
             self.routes.clear()
             self.requests.clear()
             self.most_in_flight = self.in_flight
+            self.most_in_flight_under = dict(self.in_flight_under)
 
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
 
     def _serve(self, request: BaseHTTPRequestHandler) -> None:
+        group = request.path.split("/")[1] if request.path.count("/") > 1 else ""
         with self._lock:
             self.in_flight += 1
             self.most_in_flight = max(self.most_in_flight, self.in_flight)
+            self.in_flight_under[group] = self.in_flight_under.get(group, 0) + 1
+            peak = max(self.most_in_flight_under.get(group, 0), self.in_flight_under[group])
+            self.most_in_flight_under[group] = peak
         try:
             self._answer(request)
         finally:
             with self._lock:
                 self.in_flight -= 1
+                self.in_flight_under[group] -= 1
 
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
         with self._lock:
@@ -108,6 +121,8 @@ class FrameServer:
             return
         if route is None:
             route = Route(status=404, body=b"<html>not found</html>")
+        if route.hold is not None:
+            route.hold.wait(HOLD_LIMIT_S)
         time.sleep(route.delay_s)
         try:
             request.send_response(route.status)

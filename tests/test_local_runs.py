@@ -41,7 +41,10 @@ def test_python_handler_exits_non_zero_for_an_invalid_job_and_says_why():
     result = run_handler("--test_input", json.dumps({"input": {"frame_urls": []}}))
     assert result.returncode == 1
     # The job ran and was rejected for its input, not a worker that failed to start.
-    assert "Job local_test failed with error: 'frame_urls' is empty" in result.stdout + result.stderr
+    assert (
+        "Job local_test failed with error: Invalid input: 'frame_urls' is empty"
+        in result.stdout + result.stderr
+    )
 
 
 def test_a_job_round_trips_through_run_and_status_on_the_local_api(api_server):

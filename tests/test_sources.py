@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from frame_contract.output import INVALID_INPUT
 from frame_describer.download import MAX_REDIRECTS
 from frame_describer.errors import FetchError
 from frame_describer.job_input import FrameSource
@@ -268,4 +269,4 @@ def test_every_kind_of_bad_entry_fails_alone_at_its_index(run_job, frame_server)
 def test_the_frames_per_job_limit_holds_for_base64_frames(run_job, handler_module):
     limit = handler_module.SETTINGS.max_frames_per_job
     output = run_job({"frame_data": [b64(IMAGE)] * (limit + 1), "format": "base64"})
-    assert output == {"error": f"The job has {limit + 1} frames; at most {limit} are allowed."}
+    assert output == {"error": f"{INVALID_INPUT}The job has {limit + 1} frames; at most {limit} are allowed."}
