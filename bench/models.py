@@ -26,6 +26,7 @@ from pathlib import Path
 
 import torch
 
+from frame_describer.families import family_of
 from frame_describer.model import LoadedModel, load_model
 from frame_describer.settings import Settings
 
@@ -95,7 +96,7 @@ def _full(dtype: str, attn_implementation: str, prompt: str, layers: int | None)
     torch_dtype = getattr(torch, dtype)
     processor = build_processor(config, prompt)
     model = build_model(config, torch_dtype, device, attn_implementation)
-    return LoadedModel(model=model, processor=processor, device=device, dtype=torch_dtype)
+    return LoadedModel(model, processor, device, torch_dtype, family_of("llava_next"), "high")
 
 
 def load_config(layers: int | None = None):

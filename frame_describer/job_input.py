@@ -12,9 +12,9 @@ from typing import Any
 from .errors import InvalidJob
 from .frame_types import GenerationOptions
 from .prompt import DEFAULT_PROMPT
-from .settings import Settings
+from .settings import IMAGE_DETAILS, Settings
 
-ALLOWED_KEYS = frozenset({"frame_urls", "frame_data", "format", "prompt", "max_new_tokens"})
+ALLOWED_KEYS = frozenset({"frame_urls", "frame_data", "format", "prompt", "max_new_tokens", "detail"})
 FORMATS = ("url", "base64")
 
 
@@ -28,11 +28,12 @@ class FrameSource:
 
 @dataclass(frozen=True)
 class JobRequest:
-    """A validated job: its frames in input order, the prompt and how to generate."""
+    """A validated job: its frames in input order, the prompt, the image detail and how to generate."""
 
     frames: tuple[FrameSource, ...]
     prompt: str
     generation: GenerationOptions
+    detail: str = "high"
 
 
 def parse_job(job_input: Any, settings: Settings) -> JobRequest:
@@ -57,6 +58,7 @@ def parse_job(job_input: Any, settings: Settings) -> JobRequest:
         frames=tuple(FrameSource(kind, entry) for entry in entries),
         prompt=_prompt(job_input, settings),
         generation=GenerationOptions(max_new_tokens=_max_new_tokens(job_input, settings)),
+        detail=_detail(job_input, settings),
     )
 
 
@@ -100,4 +102,13 @@ def _max_new_tokens(job_input: dict, settings: Settings) -> int:
     # bool is an int in Python; `true` is not a token count.
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
         raise InvalidJob(f"'max_new_tokens' must be a whole number from 1 to {limit}.")
+    return value
+
+
+def _detail(job_input: dict, settings: Settings) -> str:
+    value = job_input.get("detail")
+    if value is None:
+        return settings.image_detail
+    if value not in IMAGE_DETAILS:
+        raise InvalidJob(f"'detail' must be {' or '.join(map(repr, IMAGE_DETAILS))}, not {value!r}.")
     return value

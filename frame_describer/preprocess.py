@@ -22,12 +22,13 @@ _SEQUENCE_FILL = {"attention_mask": 0, "token_type_ids": 0, "mm_token_type_ids":
 
 
 def prepare_frame(
-    loaded: LoadedModel, image: Image.Image, prompt: str, options: GenerationOptions
+    loaded: LoadedModel, image: Image.Image, prompt: str, options: GenerationOptions, detail: str = "high"
 ) -> PreparedFrame:
     """Process one image and its prompt into unpadded model inputs for a batch of one."""
     processor = loaded.processor
     text = processor.apply_chat_template(chat_messages(prompt), add_generation_prompt=True)
-    inputs = dict(processor(images=[image], text=[text], return_tensors="pt"))
+    kwargs = loaded.detail_kwargs(detail)
+    inputs = dict(processor(images=[image], text=[text], return_tensors="pt", **kwargs))
     image_tokens = int((inputs["input_ids"] == loaded.image_token_id).sum())
     return PreparedFrame(inputs=inputs, image_tokens=image_tokens, options=options)
 
@@ -72,8 +73,21 @@ def collate(frames: list[PreparedFrame], pad_token_id: int) -> dict[str, torch.T
             fill = pad_token_id if key == "input_ids" else _SEQUENCE_FILL[key]
             batch[key] = torch.cat([_pad_left(t, length, fill) for t in tensors])
         else:
+            if key == "image_token_pooling":
+                tensors = _offset_pooling(frames)
             batch[key] = torch.cat(_pad_trailing(tensors))
     return batch
+
+
+def _offset_pooling(frames: list[PreparedFrame]) -> list[torch.Tensor]:
+    """Molmo 2 pools patches by their index among all the batch's patches, so each frame's
+    indices move past the patches of the frames before it (-1 marks an empty slot and stays)."""
+    shifted, offset = [], 0
+    for frame in frames:
+        pooling, pixels = frame.inputs["image_token_pooling"], frame.inputs["pixel_values"]
+        shifted.append(torch.where(pooling >= 0, pooling + offset, pooling))
+        offset += pixels.shape[0] * pixels.shape[1]
+    return shifted
 
 
 def _pad_left(tensor: torch.Tensor, length: int, fill: int) -> torch.Tensor:

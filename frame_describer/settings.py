@@ -26,6 +26,7 @@ ENVIRONMENT_VARIABLES = (
     "MODEL_DTYPE",
     "QUANTIZATION",
     "ATTN_IMPLEMENTATION",
+    "IMAGE_DETAIL",
     "MAX_BATCH_SIZE",
     "BATCH_WAIT_MS",
     "MAX_CONCURRENT_JOBS",
@@ -42,6 +43,7 @@ ENVIRONMENT_VARIABLES = (
     "LOG_LEVEL",
 )
 
+IMAGE_DETAILS = ("high", "low")
 _DEVICES = ("auto", "cuda", "cpu")
 _DTYPES = ("auto", "float16", "bfloat16", "float32")
 _QUANTIZATIONS = ("none", "8bit", "4bit")
@@ -64,6 +66,7 @@ class Settings:
     dtype: str = "auto"  # MODEL_DTYPE: auto = float16 on CUDA, float32 on CPU
     quantization: str = "none"  # QUANTIZATION: none, 8bit or 4bit (bitsandbytes, CUDA only)
     attn_implementation: str = "sdpa"  # ATTN_IMPLEMENTATION: sdpa, eager, flash_attention_2
+    image_detail: str = "high"  # IMAGE_DETAIL: high or low, the model family's own image knob
     max_batch_size: int = 8  # MAX_BATCH_SIZE: frames per generate call
     batch_wait_ms: int = 50  # BATCH_WAIT_MS: longest gap between frames a batch waits for
     max_concurrent_jobs: int = 4  # MAX_CONCURRENT_JOBS: jobs one worker takes at once
@@ -94,6 +97,7 @@ class Settings:
             dtype=_choice(env, "MODEL_DTYPE", "auto", _DTYPES),
             quantization=_choice(env, "QUANTIZATION", "none", _QUANTIZATIONS),
             attn_implementation=_choice(env, "ATTN_IMPLEMENTATION", "sdpa", _ATTENTION),
+            image_detail=_choice(env, "IMAGE_DETAIL", "high", IMAGE_DETAILS),
             max_batch_size=_int(env, "MAX_BATCH_SIZE", 8, low=1, high=256),
             batch_wait_ms=_int(env, "BATCH_WAIT_MS", 50, low=0, high=10_000),
             max_concurrent_jobs=_int(env, "MAX_CONCURRENT_JOBS", 4, low=1, high=64),

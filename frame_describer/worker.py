@@ -26,8 +26,8 @@ from frame_contract import codes
 
 from .decode import DecodeBudget, decode_frame
 from .engine import DescriptionEngine
-from .errors import FrameError
-from .frame_types import Description, GenerationOptions, Outcome, PreparedFrame
+from .errors import FrameError, InvalidJob
+from .frame_types import Description, Outcome, PreparedFrame
 from .generation import Generator
 from .job_input import FrameSource, JobRequest
 from .model import LoadedModel, load_model
@@ -107,21 +107,27 @@ class Worker:
         return self.engine.fatal_error is not None
 
     def check(self, request: JobRequest) -> None:
-        """Raise `InvalidJob` for what only the model can judge: a prompt its processor refuses."""
+        """Raise `InvalidJob` for what only the model can judge: a prompt its processor refuses,
+        an image detail its family fixes at load."""
         if request.prompt != DEFAULT_PROMPT:
             check_prompt(self.loaded, request.prompt)
+        loaded = self.loaded
+        if loaded.family.detail_at_load and request.detail != loaded.image_detail:
+            raise InvalidJob(
+                f"'detail' is set when the worker starts for {loaded.family.name} "
+                f"(IMAGE_DETAIL={loaded.image_detail}); this job asked for {request.detail!r}."
+            )
 
     async def run_job(self, request: JobRequest, progress: ProgressCallback | None = None) -> JobResult:
         """Describe every frame of `request`; never raises for a frame's sake."""
         result = JobResult(outcomes=[], timings=JobTimings(), started=time.perf_counter())
-        options = request.generation
         total = len(request.frames)
         done = 0
         downloads = asyncio.Semaphore(self.download_share)  # this job's share of the downloads
 
         async def one(source: FrameSource) -> Outcome:
             nonlocal done
-            outcome = await self._describe_one(source, request.prompt, options, downloads, result.timings)
+            outcome = await self._describe_one(source, request, downloads, result.timings)
             done += 1
             if progress is not None:
                 progress(done, total)
@@ -131,12 +137,7 @@ class Worker:
         return result
 
     async def _describe_one(
-        self,
-        source: FrameSource,
-        prompt: str,
-        options: GenerationOptions,
-        downloads: asyncio.Semaphore,
-        timings: JobTimings,
+        self, source: FrameSource, request: JobRequest, downloads: asyncio.Semaphore, timings: JobTimings
     ) -> Outcome:
         loop = asyncio.get_running_loop()
         # The ticket is taken here, inside the task whose exit withdraws it: a frame whose task
@@ -151,7 +152,7 @@ class Worker:
                 else:
                     data = await loop.run_in_executor(self.frame_pool, self._fetch, source)
                 timings.fetch_s.append(time.perf_counter() - started)
-                prepared = await loop.run_in_executor(self.frame_pool, self._prepare, data, prompt, options)
+                prepared = await loop.run_in_executor(self.frame_pool, self._prepare, data, request)
                 timings.prepare_s.append(time.perf_counter() - started - timings.fetch_s[-1])
             except FrameError as err:
                 return err
@@ -168,6 +169,6 @@ class Worker:
     def _fetch(self, source: FrameSource) -> bytes:
         return fetch_frame_bytes(source, self.limits)
 
-    def _prepare(self, data: bytes, prompt: str, options: GenerationOptions) -> PreparedFrame:
+    def _prepare(self, data: bytes, request: JobRequest) -> PreparedFrame:
         image = decode_frame(data, self.settings.max_image_pixels, self.decode_budget)
-        return prepare_frame(self.loaded, image, prompt, options)
+        return prepare_frame(self.loaded, image, request.prompt, request.generation, request.detail)
