@@ -3,17 +3,18 @@
     from frame_client import describe_frames, to_output
 
     results = describe_frames(["frames/0001.jpg", "https://cdn.example.com/0002.jpg"])
-    output = to_output(results)  # {"descriptions", "failed_indices", "errors", "count"}
+    output = to_output(results)  # {"descriptions", "failed_indices", "errors", "error_codes", "count"}
 
 Modules: `frames` (inputs to frames, hashing), `jobs` (splitting, payloads), `transport`
 (the endpoint's HTTP API), `runner` (one job to its end), `pool` (the rolling pool),
-`client` (`describe_frames`), `failures` (what is retried), `cli` (`describe-frames`).
+`client` (`describe_frames`), `resume` (the resume file), `failures` (what is retried),
+`cli` (`describe-frames`).
 With the `scenes` extra: `shots` (shot detection), `scenes` (one description per shot),
 `video` (a video file to frames); `extra` imports them on demand.
 """
 
 from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
-from .failures import ClientError, ConfigError, EndpointError
+from .failures import ClientError, ConfigError, EndpointError, RunInterrupted
 from .options import ClientOptions
 from .results import FrameResult, to_output
 from .scenes import SceneSettings, scene_fields
@@ -26,6 +27,7 @@ __all__ = [
     "ConfigError",
     "EndpointError",
     "FrameResult",
+    "RunInterrupted",
     "SceneSettings",
     "describe_frames",
     "scene_fields",

@@ -10,7 +10,9 @@ before frame_10); a glob for its matching files in the same order. A video file,
 `--output`, the progress bar and log lines to stderr. Exit status: 0 every frame described,
 1 some frames failed (their reasons are in the JSON), 2 a usage or configuration problem
 (no endpoint, no API key, a path that matches nothing, an unreadable video, no `scenes`
-extra), 3 the endpoint refused the run.
+extra, an unusable resume file), 3 the endpoint refused the run, 4 the run was aborted
+(Ctrl-C, SIGTERM, an error in the client). With 3 and 4 the JSON is still written: every frame
+answered before the stop, the others failed with the code `run_aborted`. Never a traceback.
 """
 
 from __future__ import annotations
@@ -20,17 +22,22 @@ import glob
 import json
 import logging
 import re
+import signal
 import sys
 import tempfile
+import threading
 from functools import partial
 from pathlib import Path
 
 from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
+from frame_contract.codes import RUN_ABORTED
+
 from . import cli_scenes
 from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
-from .failures import ConfigError, EndpointError
+from .failures import ConfigError, EndpointError, RunInterrupted
+from .options import DEFAULT_JOB_TIMEOUT_S, DEFAULT_OUTAGE_S, ClientOptions
 from .results import to_output
 from .scenes import describe_shots, scene_fields
 from .transport import API_KEY_VAR, ENDPOINT_ID_VAR, resolve_endpoint
@@ -40,7 +47,7 @@ log = logging.getLogger("describe-frames")
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"})
 _GLOB_CHARS = re.compile(r"[*?\[]")
 
-EXIT_OK, EXIT_FRAMES_FAILED, EXIT_USAGE, EXIT_ENDPOINT = 0, 1, 2, 3
+EXIT_OK, EXIT_FRAMES_FAILED, EXIT_USAGE, EXIT_ENDPOINT, EXIT_ABORTED = 0, 1, 2, 3, 4
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,8 +57,26 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    with tempfile.TemporaryDirectory(prefix="describe-frames-") as scratch:  # a video's frames
-        return _run(parser, args, Path(scratch))
+    # A kill writes what it has, as Ctrl-C does (signals can only be caught on the main thread).
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupt) if main_thread else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="describe-frames-") as scratch:  # a video's frames
+            return _run(parser, args, Path(scratch))
+    except KeyboardInterrupt:  # before any frame was sent (reading, finding shots): nothing to write
+        sys.stderr.write("describe-frames: interrupted before any frame was sent\n")
+        return EXIT_ABORTED
+    except Exception as err:  # never a traceback: one line, the details with -v
+        log.info("where it happened:", exc_info=True)  # the traceback, with -v
+        sys.stderr.write(f"describe-frames: stopped on an unexpected error: {type(err).__name__}: {err}\n")
+        return EXIT_ABORTED
+    finally:
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Path) -> int:
@@ -65,6 +90,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
     except ConfigError as err:
         parser.exit(EXIT_USAGE, f"describe-frames: {err}\n")
     progress = bar(total=len(frames) if shots is None else 0, desc="describing")
+    stopped: str | None = None  # why the run ended early, if it did
+    exit_code = EXIT_ABORTED
     try:
         with logging_redirect_tqdm(), progress:
             options = dict(
@@ -75,6 +102,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
                 prompt=args.prompt,
                 max_new_tokens=args.max_new_tokens,
                 on_progress=progress.update,
+                options=ClientOptions(outage_s=args.outage_s, job_timeout_s=args.job_timeout),
+                resume=args.resume,
             )
             if shots is None:
                 results = describe_frames(frames, **options)
@@ -84,21 +113,50 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
     except ConfigError as err:
         parser.exit(EXIT_USAGE, f"describe-frames: {err}\n")
     except EndpointError as err:
-        parser.exit(EXIT_ENDPOINT, f"describe-frames: {err}\n")
+        if err.results is None:
+            parser.exit(EXIT_ENDPOINT, f"describe-frames: {err}\n")
+        results, stopped, exit_code = err.results, str(err), EXIT_ENDPOINT
+    except RunInterrupted as err:
+        results, stopped = err.results, "interrupted"
     output = {**to_output(results), "frames": source.labels}
     if shots is not None:
         output.update(scene_fields(results))
     if source.timestamps is not None:
         output["timestamps"] = source.timestamps
-    text = json.dumps(output, indent=2, ensure_ascii=False) + "\n"
-    if args.output:
-        Path(args.output).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text)
+    _write(output, args.output)
+    aborted = sum(1 for r in results if r.code == RUN_ABORTED)
+    if stopped is None and aborted:
+        stopped = "stopped on an error in the client (run with -v for details)"
+    if stopped is not None:
+        where = (
+            f" ({args.resume} has every settled frame: run again with --resume to finish)"
+            if args.resume
+            else ""
+        )
+        sys.stderr.write(
+            f"describe-frames: {stopped}; {aborted} of {len(frames)} frames were not sent or not answered, "
+            f"the JSON has the others{where}\n"
+        )
+        return exit_code
     failed = len(output["failed_indices"])
     if failed:
         log.warning("%d of %d frames were not described; reasons in 'errors'", failed, len(frames))
     return EXIT_FRAMES_FAILED if failed else EXIT_OK
+
+
+def _write(output: dict, path: str | None) -> None:
+    """The JSON to `path`, or stdout; to stdout after all when `path` cannot be written."""
+    text = json.dumps(output, indent=2, ensure_ascii=False) + "\n"
+    if path:
+        try:
+            Path(path).write_text(text, encoding="utf-8")
+            return
+        except OSError as err:
+            sys.stderr.write(
+                f"describe-frames: cannot write {path} ({err.strerror or err}); JSON on stdout\n"
+            )
+    sys.stdout.write(text)
+    sys.stdout.flush()
 
 
 def expand_frames(arguments: list[str]) -> list[str]:
@@ -137,11 +195,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="describe-frames",
         description="Describe video frames with the LLaVA-NeXT worker on RunPod; writes one JSON "
-        "object shaped like the worker's output (descriptions, failed_indices, errors, count) over "
-        "all frames, plus 'frames', the inputs in order.",
+        "object shaped like the worker's output (descriptions, failed_indices, errors, error_codes, count) "
+        "over all frames, plus 'frames', the inputs in order.",
         epilog=f"The endpoint defaults to https://api.runpod.ai/v2/${ENDPOINT_ID_VAR}, the key to "
         f"${API_KEY_VAR}. Exit status: 0 all described, 1 some frames failed, 2 usage or "
-        "configuration problem, 3 the endpoint refused the run.",
+        "configuration problem, 3 the endpoint refused the run, 4 the run was aborted (interrupted, or "
+        "an error in the client); with 3 and 4 the JSON still holds every frame answered.",
     )
     parser.add_argument(
         "frames", nargs="+", metavar="FRAME", help="image file, folder, glob or http(s) URL; or a video"
@@ -163,10 +222,49 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--prompt", help="replace the worker's default prompt")
     parser.add_argument("--max-new-tokens", type=_positive, help="replace the worker's default length")
     parser.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
+    parser.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="append each frame to FILE (JSON lines) as it is answered; run again with the same FILE "
+        "to send only the frames it does not describe yet",
+    )
+    parser.add_argument(
+        "--outage-s",
+        type=_seconds,
+        default=DEFAULT_OUTAGE_S,
+        metavar="SECONDS",
+        help="keep retrying an endpoint that cannot be reached (or answers 5xx) this long before a "
+        "job's attempt fails (default: %(default)g)",
+    )
+    parser.add_argument(
+        "--job-timeout",
+        type=_positive_seconds,
+        default=DEFAULT_JOB_TIMEOUT_S,
+        metavar="SECONDS",
+        help="longest a job may stay queued or running before it is cancelled and counts as "
+        "failed (default: %(default)g)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each job and retry")
     cli_scenes.add_arguments(parser)
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds of at least 0, not {text}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    value = _seconds(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be above 0")
+    return value
 
 
 def _positive(text: str) -> int:

@@ -1,23 +1,28 @@
 """`describe_frames`: every frame of a video through the endpoint, each result on its own frame.
 
-Wires the parts together: resolve the endpoint, load and deduplicate the frames, split the
-unique ones into jobs, run them in the rolling pool, and fan each result out to every input
-position that holds the same frame. Results come back in input order, one per input.
+Wires the parts together: resolve the endpoint, load and deduplicate the frames, take those the
+resume file already describes, split the others into jobs, run them in the rolling pool, and fan
+each result out to every input position that holds the same frame (and to the resume file).
+Results come back in input order, one per input, also when the run is cut short.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from .failures import ConfigError
+from frame_contract.codes import FRAME_TOO_LARGE_TO_SEND, FRAME_UNREADABLE, RUN_ABORTED
+
+from .failures import ConfigError, EndpointError, RunInterrupted
 from .frames import Frame, FrameInput, FrameLoadError, load_frame
 from .jobs import plan_jobs
 from .options import ClientOptions
 from .pool import run_pool
 from .results import FrameResult
+from .resume import ResumeFile
 from .runner import JobRunner
 from .transport import Endpoint, resolve_endpoint
 
@@ -28,6 +33,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 8
 DEFAULT_CONCURRENCY = 8
+INTERRUPTED = "the run was interrupted"
 
 
 def describe_frames(
@@ -42,6 +48,7 @@ def describe_frames(
     on_progress: Callable[[int], None] | None = None,
     options: ClientOptions | None = None,
     scenes: bool | SceneSettings = False,
+    resume: str | os.PathLike | None = None,
 ) -> list[FrameResult]:
     """Describe `frames` (paths, bytes, PIL images, http(s) URLs); one `FrameResult` per frame, in order.
 
@@ -50,10 +57,19 @@ def describe_frames(
     in one job (the worker takes at most its MAX_FRAMES_PER_JOB, 64 by default), `concurrency`
     jobs are in flight at once. `prompt` and `max_new_tokens` replace the worker's defaults.
     `on_progress(n)` is called from this thread as each `n` more frames get their final result.
+    `options` holds retries and timeouts (`ClientOptions`: `outage_s`, `job_timeout_s`, ...).
 
-    A frame that cannot be described gets `FrameResult(error=...)`; that never fails the call.
-    Raises `ConfigError` before any request when the endpoint or the key is missing, and
-    `EndpointError` when the endpoint refuses every request (bad key, no such endpoint).
+    `resume` names a JSON-lines file (`resume.py`) to which every frame is appended as it
+    settles; frames it already holds a description for are not sent again, so a run that was
+    killed, interrupted or cut short by an outage continues where it stopped.
+
+    A frame that cannot be described gets `FrameResult(error=..., code=...)`; that never fails
+    the call, and no answer of the endpoint, however malformed, makes it raise. It raises only:
+    `ConfigError` before any request (no endpoint or key, an argument out of range, an unusable
+    resume file); `EndpointError` when the endpoint refuses the run (bad key, no such endpoint);
+    and `RunInterrupted`, a `KeyboardInterrupt`, on Ctrl-C. The last two carry `results`: every
+    frame settled so far, the others failed with the code `run_aborted`. An unexpected error in
+    the client itself stops the run the same way, but returns those results instead of raising.
 
     `scenes=True` (or a `SceneSettings`) takes `frames` as one video in order and describes one
     frame per shot, each result carrying the description of its shot's `keyframe`: see
@@ -74,54 +90,50 @@ def describe_frames(
             max_new_tokens=max_new_tokens,
             on_progress=on_progress,
             options=options,
+            resume=resume,
         )
     options = options or ClientOptions()
     endpoint = Endpoint(resolve_endpoint(endpoint_url, api_key), options)
-    started = time.perf_counter()
-
     items = list(frames)
-    results: list[FrameResult | None] = [None] * len(items)
-    positions: dict[str, list[int]] = {}
-    unique: list[Frame] = []
-
-    def settle(frame: Frame, result: FrameResult) -> None:
-        for index in positions[frame.key]:
-            results[index] = result
-        if on_progress is not None:
-            on_progress(len(positions[frame.key]))
-
-    for index, item in enumerate(items):
-        try:
-            frame = load_frame(item)
-        except FrameLoadError as err:
-            results[index] = FrameResult(error=str(err))
-            if on_progress is not None:
-                on_progress(1)
-            continue
-        if frame.key not in positions:
-            positions[frame.key] = []
-            unique.append(frame)
-        positions[frame.key].append(index)
-
-    plan = plan_jobs(unique, batch_size, options.max_payload_bytes, prompt, max_new_tokens)
-    for frame, reason in plan.too_large:
-        settle(frame, FrameResult(error=reason))
-    runner = JobRunner(endpoint, options, prompt, max_new_tokens)
-    stats = run_pool(
-        plan.jobs,
-        runner.run,
-        concurrency,
-        settle,
-        retry_alone=options.retry_frames_alone,
-        abort=endpoint.stop,
-    )
-
+    journal = ResumeFile(resume, prompt, max_new_tokens) if resume is not None else None
+    ledger = _Ledger(len(items), journal, on_progress)
+    started = time.perf_counter()
+    try:
+        unique = ledger.load(items)
+        to_send = ledger.take_described(unique)
+        plan = plan_jobs(to_send, batch_size, options.max_payload_bytes, prompt, max_new_tokens)
+        for frame, reason in plan.too_large:
+            ledger.settle(frame, FrameResult(error=reason, code=FRAME_TOO_LARGE_TO_SEND))
+        stats = run_pool(
+            plan.jobs,
+            JobRunner(endpoint, options, prompt, max_new_tokens).run,
+            concurrency,
+            ledger.settle,
+            retry_alone=options.retry_frames_alone,
+            abort=endpoint.stop,
+        )
+    except EndpointError as err:
+        err.results = ledger.aborted(str(err))
+        raise
+    except KeyboardInterrupt:
+        log.warning("interrupted: %d of %d frames have their result", ledger.settled, len(items))
+        raise RunInterrupted(ledger.aborted(INTERRUPTED)) from None
+    except Exception as err:  # a bug in the client or in a callback: keep what is settled
+        log.error("the run stopped on an unexpected error: %s: %s", type(err).__name__, err)
+        log.info("where it happened:", exc_info=True)  # the traceback, for -v
+        return ledger.aborted(f"the run stopped on a client error: {type(err).__name__}: {err}")
+    finally:
+        endpoint.stop()
+        if journal is not None:
+            journal.close()
+    results = ledger.results
     failed = sum(1 for r in results if not r.ok)
     log.info(
-        "%d frames (%d unique) in %d jobs (%d attempts, %d frames retried alone): %d described, "
-        "%d failed, %.1f s",
+        "%d frames (%d unique, %d described by the resume file) in %d jobs (%d attempts, %d frames "
+        "retried alone): %d described, %d failed, %.1f s",
         len(items),
         len(unique),
+        len(unique) - len(to_send),
         stats.jobs,
         stats.job_attempts,
         stats.solo_retries,
@@ -130,6 +142,67 @@ def describe_frames(
         time.perf_counter() - started,
     )
     return results
+
+
+class _Ledger:
+    """Each input position's result as it settles, fanned out over identical frames and journaled."""
+
+    def __init__(
+        self, count: int, journal: ResumeFile | None, on_progress: Callable[[int], None] | None
+    ) -> None:
+        self.results: list[FrameResult | None] = [None] * count
+        self.journal = journal
+        self.on_progress = on_progress
+        self.positions: dict[str, list[int]] = {}
+
+    def load(self, items: Sequence[FrameInput]) -> list[Frame]:
+        """The unique frames in input order; a frame that cannot be read settles failed at once."""
+        unique: list[Frame] = []
+        for index, item in enumerate(items):
+            try:
+                frame = load_frame(item)
+            except FrameLoadError as err:
+                self.results[index] = FrameResult(error=str(err), code=FRAME_UNREADABLE)
+                self._progress(1)
+                continue
+            if frame.key not in self.positions:
+                self.positions[frame.key] = []
+                unique.append(frame)
+            self.positions[frame.key].append(index)
+        return unique
+
+    def take_described(self, unique: list[Frame]) -> list[Frame]:
+        """Settle the frames the resume file already describes; return the others, to send."""
+        done = self.journal.done if self.journal is not None else {}
+        for frame in unique:
+            if frame.key in done:
+                self.settle(frame, done[frame.key], record=False)
+        return [frame for frame in unique if frame.key not in done]
+
+    def settle(self, frame: Frame, result: FrameResult, record: bool = True) -> None:
+        if record and self.journal is not None:
+            self.journal.record(frame.key, result)
+        for index in self.positions[frame.key]:
+            self.results[index] = result
+        self._progress(len(self.positions[frame.key]))
+
+    @property
+    def settled(self) -> int:
+        return sum(1 for result in self.results if result is not None)
+
+    def aborted(self, reason: str) -> list[FrameResult]:
+        """The results with every frame not yet settled failed with `reason` and `run_aborted`."""
+        return aborted(self.results, reason)
+
+    def _progress(self, count: int) -> None:
+        if self.on_progress is not None:
+            self.on_progress(count)
+
+
+def aborted(results: Sequence[FrameResult | None], reason: str) -> list[FrameResult]:
+    """`results` with every frame not yet settled failed with `reason` and the code `run_aborted`."""
+    failure = FrameResult(error=reason, code=RUN_ABORTED)
+    return [failure if result is None else result for result in results]
 
 
 def _check_arguments(

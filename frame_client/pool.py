@@ -4,14 +4,18 @@ Not waves: a slow job holds only its own slot while the other slots keep taking 
 job ends, each of its frames that failed for a transient reason is queued again as a job of
 its own (once); every other frame is final and handed to `on_result`. The main thread owns
 all bookkeeping; pool threads only run jobs.
+
+Each job runs on a daemon thread of its own, so an aborted run returns at once: the jobs still
+in flight are abandoned (their waits cut short by `abort`) and cannot hold the process open.
 """
 
 from __future__ import annotations
 
 import logging
+import queue as queues
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
 from .frames import Frame
@@ -42,34 +46,42 @@ def run_pool(
 ) -> PoolStats:
     """Run every job with at most `concurrency` in flight; `on_result` gets each frame's final result.
 
-    An exception from `run_job` (only `EndpointError` is expected) stops the pool: no new job
-    starts, `abort` cuts short the waits of the jobs in flight, and the exception propagates
-    once they have ended.
+    Any exception — from `run_job` (only `EndpointError` is expected), from `on_result`, or a
+    `KeyboardInterrupt` — stops the pool at once: no new job starts, `abort` cuts short the
+    waits of the jobs in flight, and the exception propagates without waiting for them.
     """
-    queue = deque(jobs)
+    pending = deque(jobs)
     stats = PoolStats()
-    in_flight: dict[Future, Job] = {}
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="frame-jobs") as executor:
+    finished: queues.Queue[tuple[Job, JobOutcome | None, BaseException | None]] = queues.Queue()
+    in_flight = 0
+
+    def work(job: Job) -> None:
         try:
-            while queue or in_flight:
-                while queue and len(in_flight) < concurrency:
-                    job = queue.popleft()
-                    in_flight[executor.submit(run_job, job)] = job
-                stats.most_in_flight = max(stats.most_in_flight, len(in_flight))
-                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-                for future in done:
-                    job = in_flight.pop(future)
-                    outcome = future.result()
-                    stats.jobs += 1
-                    stats.job_attempts += outcome.attempts
-                    for retry in _settle(job, outcome, on_result, retry_alone):
-                        stats.solo_retries += 1
-                        queue.append(retry)
-        except BaseException:
-            queue.clear()
-            if abort is not None:
-                abort()
-            raise
+            finished.put((job, run_job(job), None))
+        except BaseException as err:  # handed to the main thread, which decides
+            finished.put((job, None, err))
+
+    try:
+        while pending or in_flight:
+            while pending and in_flight < concurrency:
+                job = pending.popleft()
+                threading.Thread(target=work, args=(job,), name="frame-job", daemon=True).start()
+                in_flight += 1
+            stats.most_in_flight = max(stats.most_in_flight, in_flight)
+            job, outcome, error = finished.get()
+            in_flight -= 1
+            if error is not None:
+                raise error
+            stats.jobs += 1
+            stats.job_attempts += outcome.attempts
+            for retry in _settle(job, outcome, on_result, retry_alone):
+                stats.solo_retries += 1
+                pending.append(retry)
+    except BaseException:
+        pending.clear()
+        if abort is not None:
+            abort()
+        raise
     return stats
 
 

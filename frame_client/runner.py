@@ -1,9 +1,11 @@
 """Run one job to its end: submit, poll until a final status, check the output, retry if it failed.
 
-The outcome always holds one `FrameResult` per frame of the job, with a flag per frame that
-says whether sending that frame again alone may help (see `failures.py`). A job that fails on
-every attempt marks only its own frames failed. Only `EndpointError` escapes: the endpoint
-refuses everything and the run must stop.
+Every answer is checked before it is used: a `/status` answer that is not JSON, not an object,
+or has no known status is polled again (a bounded number of times in a row), and an output that
+breaks the contract costs the job an attempt. The outcome always holds one `FrameResult` per
+frame of the job, each failure with its code, and a flag per frame that says whether sending it
+again alone may help (see `failures.py`). A job that fails on every attempt marks only its own
+frames failed. Only `EndpointError` escapes: the endpoint refuses everything and the run must stop.
 """
 
 from __future__ import annotations
@@ -13,18 +15,20 @@ import logging
 import time
 from dataclasses import dataclass
 
-from frame_contract.output import OutputError, read_output
+from frame_contract.codes import FRAME_UNREADABLE, JOB_FAILED, JOB_TIMED_OUT
+from frame_contract.output import OutputError, is_invalid_input, read_output
 
-from .failures import is_transient_frame_reason, is_transient_job_error
+from .failures import EndpointError, frame_may_recover
 from .frames import FrameLoadError
 from .jobs import Job, job_input
 from .options import ClientOptions
 from .results import FrameResult
-from .transport import Endpoint, RequestFailed
+from .transport import Endpoint, RequestFailed, UnusableAnswer
 
 log = logging.getLogger(__name__)
 
 _WAITING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
+_FINAL = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"})
 
 
 @dataclass(frozen=True)
@@ -38,11 +42,12 @@ class JobOutcome:
 
 @dataclass(frozen=True)
 class _Failure:
-    """Why one attempt of a job ended without output."""
+    """Why one attempt of a job ended without output, and the code its frames get."""
 
     reason: str
     run_again: bool  # another attempt of the same job may succeed
     frames_may_recover: bool  # the worker failed on these frames: try each alone
+    code: str = JOB_FAILED
 
 
 class JobRunner:
@@ -68,11 +73,11 @@ class JobRunner:
                 job.kind, [f.payload_entry() for f in job.frames], self.prompt, self.max_new_tokens
             )
         except FrameLoadError as err:  # a local file vanished since it was hashed
-            return self._failed(job, _Failure(str(err), run_again=False, frames_may_recover=False), 0)
+            return self._failed(job, _Failure(str(err), False, False, FRAME_UNREADABLE), 0)
         attempt = 0
         while True:
             attempt += 1
-            outcome = self._attempt(body, count)
+            outcome = self._guarded_attempt(body, count)
             if isinstance(outcome, JobOutcome):
                 return JobOutcome(outcome.results, outcome.retry_alone, attempt)
             if not outcome.run_again or attempt > self.options.job_retries or self.endpoint.stopped:
@@ -85,65 +90,108 @@ class JobRunner:
     def _failed(self, job: Job, failure: _Failure, attempts: int) -> JobOutcome:
         count = len(job.frames)
         return JobOutcome(
-            results=[FrameResult(error=failure.reason)] * count,
+            results=[FrameResult(error=failure.reason, code=failure.code)] * count,
             retry_alone=[failure.frames_may_recover] * count,
             attempts=attempts,
         )
+
+    def _guarded_attempt(self, body: dict, count: int) -> JobOutcome | _Failure:
+        """One attempt; anything unexpected costs this attempt, never the run."""
+        try:
+            return self._attempt(body, count)
+        except EndpointError:
+            raise
+        except Exception as err:  # a bug here, or an answer nobody foresaw
+            log.warning("job attempt failed on an unexpected error: %s: %s", type(err).__name__, err)
+            log.info("where it happened:", exc_info=True)  # the traceback, for -v
+            return _Failure(f"client error: {type(err).__name__}: {err}", True, False)
 
     def _attempt(self, body: dict, count: int) -> JobOutcome | _Failure:
         try:
             job_id = self.endpoint.submit(body)
         except RequestFailed as err:
-            return _Failure(err.reason, run_again=err.transient, frames_may_recover=False)
-        deadline = time.monotonic() + self.options.job_timeout_s
+            return _Failure(err.reason, err.transient, False, err.code)
+        options = self.options
+        deadline = time.monotonic() + options.job_timeout_s
+        unusable = 0  # status answers in a row that could not be used
+        state = "IN_QUEUE"
         while True:
             left = deadline - time.monotonic()
             try:
-                status = self.endpoint.status(job_id, read_timeout_s=max(left, 1.0))
+                answer = self.endpoint.status(job_id, read_timeout_s=max(left, 1.0), give_up_at=deadline)
+            except UnusableAnswer as err:
+                answer, reason = None, str(err)
             except RequestFailed as err:
-                return _Failure(err.reason, run_again=err.transient, frames_may_recover=False)
-            state = status.get("status")
-            if state == "COMPLETED":
-                return _read_output(status.get("output"), count)
-            if state == "FAILED":
-                error = _job_error(status.get("error"))
-                transient = is_transient_job_error(error)
-                return _Failure(f"job failed: {error}", run_again=transient, frames_may_recover=transient)
-            if state == "TIMED_OUT":
-                return _Failure("job timed out on the endpoint", run_again=True, frames_may_recover=True)
-            if state == "CANCELLED":
-                return _Failure(
-                    "job was cancelled on the endpoint", run_again=False, frames_may_recover=False
-                )
-            if state not in _WAITING:
-                log.debug("job %s has status %r; still waiting", job_id, state)
-            if time.monotonic() + self.options.poll_interval_s > deadline:
-                self.endpoint.cancel(job_id)
-                if state == "IN_QUEUE":  # never started: no worker free, not the frames' fault
-                    reason = f"job still queued after {self.options.job_timeout_s:.0f} s"
-                    return _Failure(reason, run_again=True, frames_may_recover=False)
-                reason = f"job did not finish within {self.options.job_timeout_s:.0f} s"
-                return _Failure(reason, run_again=True, frames_may_recover=True)
-            if not self.endpoint.wait(self.options.poll_interval_s):
-                return _Failure("stopped", run_again=False, frames_may_recover=False)
+                if time.monotonic() >= deadline:
+                    return self._timed_out(job_id, state)
+                return _Failure(err.reason, err.transient, False, err.code)
+            else:
+                reason = _unusable(answer)
+            if reason is None:
+                unusable = 0
+                state = answer["status"]
+                if state in _FINAL:
+                    return _final(answer, count)
+            else:
+                unusable += 1
+                log.info("job %s: %s (%d in a row)", job_id, reason, unusable)
+                if unusable >= options.max_unusable_answers:
+                    return _Failure(f"{reason}, {unusable} times in a row", True, False)
+            if time.monotonic() + options.poll_interval_s > deadline:
+                return self._timed_out(job_id, state)
+            if not self.endpoint.wait(options.poll_interval_s):
+                return _Failure("the run stopped", False, False)
+
+    def _timed_out(self, job_id: str, state: str) -> _Failure:
+        self.endpoint.cancel(job_id)
+        timeout = self.options.job_timeout_s
+        if state == "IN_QUEUE":  # never started: no worker free, not the frames' fault
+            return _Failure(f"job still queued after {timeout:g} s", True, False, JOB_TIMED_OUT)
+        return _Failure(f"job did not finish within {timeout:g} s", True, True, JOB_TIMED_OUT)
+
+
+def _unusable(answer: object) -> str | None:
+    """Why a parsed `/status` answer cannot be used, or None when it has a known status."""
+    if not isinstance(answer, dict):
+        return f"the endpoint's status answer is not a JSON object but {type(answer).__name__}"
+    state = answer.get("status")
+    if not isinstance(state, str) or state not in _WAITING | _FINAL:
+        return f"the endpoint's status answer has an unknown status {json.dumps(state)[:60]}"
+    return None
+
+
+def _final(answer: dict, count: int) -> JobOutcome | _Failure:
+    state = answer["status"]
+    if state == "COMPLETED":
+        return _read_output(answer.get("output"), count)
+    if state == "FAILED":
+        return _job_error(answer.get("error"))
+    if state == "TIMED_OUT":
+        return _Failure("job timed out on the endpoint", True, True, JOB_TIMED_OUT)
+    return _Failure("job was cancelled on the endpoint", False, False)  # CANCELLED
 
 
 def _read_output(output: object, count: int) -> JobOutcome | _Failure:
     """Check a COMPLETED job's output against the worker's contract and read it per frame."""
     if isinstance(output, dict) and output.get("error"):
-        error = _job_error(output["error"])
-        transient = is_transient_job_error(error)
-        return _Failure(f"job failed: {error}", run_again=transient, frames_may_recover=transient)
+        return _job_error(output["error"])
     try:
         answers = read_output(output, count)
     except OutputError as err:
-        reason = f"malformed output from the endpoint: {err}"
-        return _Failure(reason, run_again=False, frames_may_recover=False)
-    retry_alone = [not a.ok and is_transient_frame_reason(a.error) for a in answers]
-    return JobOutcome(answers, retry_alone, attempts=1)
+        return _Failure(f"malformed output from the endpoint: {err}", True, False)
+    retry_alone = [not a.ok and frame_may_recover(a.code) for a in answers]
+    return JobOutcome([FrameResult.of(a) for a in answers], retry_alone, attempts=1)
 
 
-def _job_error(error: object) -> str:
+def _job_error(error: object) -> _Failure:
+    """A job failed as a whole: permanent for the worker's `Invalid input: ` rejections only."""
+    text = _error_text(error)
+    if is_invalid_input(text):
+        return _Failure(f"job failed: {text}", False, False)
+    return _Failure(f"job failed: {text}", True, True)
+
+
+def _error_text(error: object) -> str:
     """The readable part of a FAILED job's error (the SDK wraps exceptions in a JSON string)."""
     if isinstance(error, str):
         try:

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from .client import describe_frames
+from .client import INTERRUPTED, aborted, describe_frames
 from .extra import require
-from .failures import ConfigError
+from .failures import ConfigError, EndpointError, RunInterrupted
 from .frames import FrameInput
 from .results import FrameResult
 from .transport import resolve_endpoint
@@ -94,28 +94,37 @@ def describe_shots(
 ) -> list[FrameResult]:
     """Describe each shot's representative (then an alternate where it failed) and fan out.
 
-    `describe_options` go to `describe_frames` (endpoint, key, batching, prompt, options and
-    `on_progress`, which counts frames sent). `on_sending(n)` is called before each call to
-    the endpoint with the number of frames about to be sent.
+    `describe_options` go to `describe_frames` (endpoint, key, batching, prompt, options,
+    `resume` and `on_progress`, which counts frames sent). `on_sending(n)` is called before each
+    call to the endpoint with the number of frames about to be sent. An `EndpointError` or
+    `RunInterrupted` from either call carries `results` over all `frames`, as from one call.
     """
     results: list[FrameResult | None] = [None] * len(frames)
     sent = 0
 
-    def send(indices: list[int]) -> list[FrameResult]:
+    def settle(shot: Shot, result: FrameResult, keyframe: int) -> None:
+        for index in shot.frames:
+            results[index] = FrameResult.of(result, keyframe)
+
+    def send(for_shots: list[Shot], indices: list[int]) -> list[FrameResult]:
         nonlocal sent
         if not indices:
             return []
         if on_sending is not None:
             on_sending(len(indices))
         sent += len(indices)
-        return describe_frames([frames[i] for i in indices], **describe_options)
-
-    def settle(shot: Shot, result: FrameResult, keyframe: int) -> None:
-        for index in shot.frames:
-            results[index] = FrameResult.of(result, keyframe)
+        try:
+            return describe_frames([frames[i] for i in indices], **describe_options)
+        except (EndpointError, RunInterrupted) as err:  # keep what settled, over all frames
+            if err.results is not None:
+                for shot, result, keyframe in zip(for_shots, err.results, indices, strict=True):
+                    settle(shot, result, keyframe)
+                reason = INTERRUPTED if isinstance(err, RunInterrupted) else str(err)
+                err.results = aborted(results, reason)
+            raise
 
     retry: list[Shot] = []
-    for shot, result in zip(shots, send([s.representative for s in shots]), strict=True):
+    for shot, result in zip(shots, send(list(shots), [s.representative for s in shots]), strict=True):
         if result.ok or not shot.alternates:
             settle(shot, result, shot.representative)
         else:
@@ -126,7 +135,7 @@ def describe_shots(
                 shot.alternates[0],
             )
             retry.append(shot)
-    for shot, result in zip(retry, send([s.alternates[0] for s in retry]), strict=True):
+    for shot, result in zip(retry, send(retry, [s.alternates[0] for s in retry]), strict=True):
         settle(shot, result, shot.alternates[0])
 
     failed = sum(1 for r in results if not r.ok)

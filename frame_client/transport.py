@@ -4,7 +4,8 @@ Works with the hosted API (`https://api.runpod.ai/v2/{endpoint_id}`, API key in 
 Authorization header, GET for status) and with the local API of `python handler.py
 --rp_serve_api` (routes at the server root, no key needed on loopback, status by POST only:
 a GET answered 405 switches this endpoint to POST). Transient failures of one call are retried
-here with backoff; `failures.py` says which. This is the only module that reads the
+here with capped backoff for as long as they last less than `outage_s`; `failures.py` says which.
+Answers are returned as parsed, unchecked: the runner judges them. This is the only module that reads the
 environment (`RUNPOD_VISION_ENDPOINT_ID`, `RUNPOD_API_KEY`) and only in `resolve_endpoint`.
 """
 
@@ -13,11 +14,14 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import quote, urlparse
 
 import requests
+
+from frame_contract.codes import ENDPOINT_UNREACHABLE, JOB_FAILED
 
 from .failures import ConfigError, EndpointError, is_transient_http_status
 from .options import ClientOptions
@@ -31,12 +35,22 @@ _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class RequestFailed(Exception):
-    """One call to the endpoint failed for good; `transient` says whether a later try may work."""
+    """One call to the endpoint failed for good; `transient` says whether a later try may work.
 
-    def __init__(self, reason: str, transient: bool):
+    `code` is the failure code its frames get if this ends their job: `endpoint_unreachable`
+    when the endpoint could not be reached (or answered 5xx) for the whole outage window,
+    `job_failed` otherwise.
+    """
+
+    def __init__(self, reason: str, transient: bool, code: str = JOB_FAILED):
         super().__init__(reason)
         self.reason = reason
         self.transient = transient
+        self.code = code
+
+
+class UnusableAnswer(Exception):
+    """A 200 answer whose body is not JSON: a glitch between us and the endpoint, not an answer."""
 
 
 @dataclass(frozen=True)
@@ -97,23 +111,31 @@ class Endpoint:
         self._stopped = threading.Event()
 
     def submit(self, job_input: dict) -> str:
-        """Queue a job; returns its id."""
-        body = self._call("POST", "/run", {"input": job_input}, self.options.request_timeout_s)
-        job_id = body.get("id")
+        """Queue a job; returns its id. An answer without one is a transient failure."""
+        try:
+            body = self._call("POST", "/run", {"input": job_input}, self.options.request_timeout_s)
+        except UnusableAnswer as err:
+            raise RequestFailed(str(err), transient=True) from None
+        job_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(job_id, str) or not job_id:
-            raise RequestFailed("the endpoint's answer to /run has no job id", transient=False)
+            raise RequestFailed("the endpoint's answer to /run has no job id", transient=True)
         return job_id
 
-    def status(self, job_id: str, read_timeout_s: float) -> dict:
-        """The job's status object. On the local API this call runs the job, hence the timeout."""
+    def status(self, job_id: str, read_timeout_s: float, give_up_at: float | None = None) -> object:
+        """The job's status answer as parsed JSON, unchecked; `UnusableAnswer` when it is not JSON.
+
+        On the local API this call runs the job, hence the timeout. Retries stop at `give_up_at`
+        (a `time.monotonic()` value: the job's deadline) even inside the outage window.
+        """
         path = f"/status/{quote(job_id, safe='')}"
         if self._status_method == "GET":
             try:
-                return self._call("GET", path, None, min(read_timeout_s, self.options.request_timeout_s))
+                timeout = min(read_timeout_s, self.options.request_timeout_s)
+                return self._call("GET", path, None, timeout, give_up_at)
             except _MethodNotAllowed:
                 log.info("%s answers status checks by POST only (the local API): using POST", self.config.url)
                 self._status_method = "POST"
-        return self._call("POST", path, None, read_timeout_s)
+        return self._call("POST", path, None, read_timeout_s, give_up_at)
 
     def cancel(self, job_id: str) -> None:
         """Ask the endpoint to drop a job we gave up on; best effort, one try."""
@@ -144,11 +166,19 @@ class Endpoint:
             session = self._sessions.session = requests.Session()
         return session
 
-    def _call(self, method: str, path: str, json_body: dict | None, read_timeout_s: float) -> dict:
+    def _call(
+        self,
+        method: str,
+        path: str,
+        json_body: dict | None,
+        read_timeout_s: float,
+        give_up_at: float | None = None,
+    ) -> object:
         options = self.options
         url = f"{self.config.url}{path}"
         route = path.split("/")[1]
         attempt = 0
+        failing_since: float | None = None  # the first failure of the current streak
         while True:
             pause = options.http_backoff_s * 2**attempt
             try:
@@ -161,12 +191,12 @@ class Endpoint:
                 )
             except requests.Timeout:
                 reason = f"no answer from the endpoint's /{route} within {read_timeout_s:.0f} s"
-            except requests.ConnectionError:
-                reason = f"could not connect to the endpoint at {self.config.url}"
-            except requests.RequestException as err:
+            except _NOT_TRANSIENT as err:
                 raise RequestFailed(
                     f"request to /{route} failed: {type(err).__name__}", transient=False
                 ) from None
+            except requests.RequestException as err:  # refused, reset, broken mid-answer
+                reason = f"could not reach the endpoint at {self.config.url} ({type(err).__name__})"
             else:
                 status = response.status_code
                 if status == 200:
@@ -189,22 +219,36 @@ class Endpoint:
                 if not is_transient_http_status(status):
                     raise RequestFailed(f"{reason}: {_snippet(response)}", transient=False)
                 pause = max(pause, _retry_after(response))
-            if attempt >= options.http_retries:
-                raise RequestFailed(reason, transient=True)
+            now = time.monotonic()
+            if failing_since is None:
+                failing_since = now
+            window_ends = failing_since + options.outage_s
+            if give_up_at is not None:
+                window_ends = min(window_ends, give_up_at)
+            if now >= window_ends:
+                lasted = f"{now - failing_since:.0f} s" if attempt else "one try"
+                raise RequestFailed(f"{reason} (failing for {lasted})", True, ENDPOINT_UNREACHABLE)
             attempt += 1
+            pause = min(pause, options.max_backoff_s, window_ends - now)
             log.debug("%s %s: %s; try %d in %.1f s", method, path, reason, attempt + 1, pause)
-            if not self.wait(min(pause, options.max_backoff_s)):
-                raise RequestFailed(reason, transient=True)
+            if not self.wait(pause):
+                raise RequestFailed(f"{reason}; the run stopped", True, ENDPOINT_UNREACHABLE)
 
     @staticmethod
-    def _json(response: requests.Response, route: str) -> dict:
+    def _json(response: requests.Response, route: str) -> object:
         try:
-            body = response.json()
+            return response.json()
         except ValueError:
-            raise RequestFailed(f"the endpoint's answer to /{route} is not JSON", transient=True) from None
-        if not isinstance(body, dict):
-            raise RequestFailed(f"the endpoint's answer to /{route} is not a JSON object", transient=False)
-        return body
+            raise UnusableAnswer(f"the endpoint's answer to /{route} is not JSON") from None
+
+
+# Failures of our own request, not of the moment: trying again sends the same mistake.
+_NOT_TRANSIENT = (
+    requests.exceptions.InvalidURL,
+    requests.exceptions.InvalidSchema,
+    requests.exceptions.MissingSchema,
+    requests.exceptions.InvalidHeader,
+)
 
 
 def _retry_after(response: requests.Response) -> float:

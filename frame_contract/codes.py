@@ -48,6 +48,7 @@ FRAME_TOO_LARGE_TO_SEND = "frame_too_large_to_send"
 JOB_FAILED = "job_failed"
 JOB_TIMED_OUT = "job_timed_out"
 ENDPOINT_UNREACHABLE = "endpoint_unreachable"
+RUN_ABORTED = "run_aborted"
 
 WORKER_CODES: dict[str, Code] = {
     code.name: code
@@ -97,6 +98,12 @@ CLIENT_CODES: dict[str, Code] = {
         Code(JOB_FAILED, True, "the frame's job failed as a whole on every attempt"),
         Code(JOB_TIMED_OUT, True, "the frame's job was still queued or running at the client's timeout"),
         Code(ENDPOINT_UNREACHABLE, True, "the endpoint could not be reached, also on the retries"),
+        Code(
+            RUN_ABORTED,
+            True,
+            "the run stopped (interrupted, the endpoint refused it, or a client error) "
+            "before this frame had an answer",
+        ),
     )
 }
 

@@ -21,6 +21,11 @@ KEYS = ("descriptions", "failed_indices", "errors", "error_codes", "count")
 # job fails the same way every time, so clients never run it again.
 INVALID_INPUT = "Invalid input: "
 
+# Starts every whole-job rejection of a request wrong as a whole (`{"error": "Invalid input: ..."}`,
+# RunPod status FAILED): such a job fails the same way if sent again. Any other job error is
+# something that broke, and may not happen again.
+INVALID_INPUT = "Invalid input: "
+
 
 @dataclass(frozen=True)
 class FrameAnswer:
@@ -94,6 +99,11 @@ def read_output(output: object, count: int) -> list[FrameAnswer]:
         else:
             answers.append(FrameAnswer(error="empty description", code=EMPTY_DESCRIPTION))
     return answers
+
+
+def is_invalid_input(error: object) -> bool:
+    """True when a job's `error` is the worker's rejection of a request wrong as a whole."""
+    return isinstance(error, str) and error.startswith(INVALID_INPUT)
 
 
 def _list(output: dict, key: str, default: list) -> list:

@@ -175,9 +175,10 @@ def test_a_hosted_endpoint_is_polled_with_get_and_the_key_until_the_job_complete
 
 
 def test_a_refused_api_key_stops_the_run_with_a_clear_error(hosted_proxy):
-    with pytest.raises(EndpointError, match="refused the API key"):
+    with pytest.raises(EndpointError, match="refused the API key") as refused:
         describe_frames(distinct_jpegs(2), endpoint_url=hosted_proxy.url, api_key="wrong", options=FAST)
     assert hosted_proxy.job_inputs == []
+    assert [r.code for r in refused.value.results] == ["run_aborted", "run_aborted"]
 
 
 def test_a_custom_prompt_reaches_the_worker(proxy, api_server):

@@ -6,59 +6,33 @@ import json
 
 import pytest
 
-from frame_client import ConfigError, FrameResult, to_output
+from frame_client import ClientOptions, ConfigError, FrameResult, to_output
 from frame_client.cli import expand_frames
-from frame_client.failures import is_transient_frame_reason, is_transient_job_error
+from frame_client.failures import frame_may_recover
 from frame_client.frames import BASE64, URL, Frame, FrameLoadError, load_frame
 from frame_client.jobs import job_input, plan_jobs
 from frame_client.transport import resolve_endpoint
+from frame_contract.codes import WORKER_CODES
+from frame_contract.output import is_invalid_input
 from tests.images import distinct_jpegs
 
 
-@pytest.mark.parametrize(
-    "reason",
-    [
-        "out of GPU memory",
-        "GPU failure: CUDA error: an illegal memory access was encountered",
-        "generation failed: RuntimeError",
-        "internal error: KeyError",
-        "HTTP 503 from cdn.example.com",
-        "HTTP 429 from cdn.example.com",
-        "could not connect to cdn.example.com",
-        "connection to cdn.example.com broke during download",
-        "download from cdn.example.com exceeded the 20 s deadline",
-    ],
-)
-def test_a_frame_reason_that_may_clear_is_transient(reason):
-    assert is_transient_frame_reason(reason)
+@pytest.mark.parametrize("code", sorted(WORKER_CODES))
+def test_the_client_retries_a_frame_exactly_when_the_workers_code_is_retryable(code):
+    assert frame_may_recover(code) is WORKER_CODES[code].retryable
 
 
-@pytest.mark.parametrize(
-    "reason",
-    [
-        "not an image: cannot identify image file",
-        "broken image: image file is truncated",
-        "image is 9000x9000, over the 40000000-pixel limit",
-        "HTTP 404 from cdn.example.com",
-        "HTTP 403 from cdn.example.com",
-        "refused: address is not public",
-        "could not resolve host",
-        "frame is larger than the 33554432-byte cap",
-        "invalid base64 data",
-        "model returned an empty description",
-        "something the client has never heard of",
-    ],
-)
-def test_a_frame_reason_that_would_come_back_is_permanent(reason):
-    assert not is_transient_frame_reason(reason)
+def test_a_frame_without_a_code_or_with_one_the_client_does_not_know_is_not_retried():
+    assert not frame_may_recover(None)
+    assert not frame_may_recover("a_code_from_a_newer_worker")
 
 
-def test_a_job_rejected_as_a_whole_is_permanent_and_any_other_failed_job_transient():
-    assert not is_transient_job_error("The job has 80 frames; at most 64 are allowed.")
-    assert not is_transient_job_error("'prompt' has 5000 characters; at most 4000 are allowed.")
-    assert not is_transient_job_error("Unknown input key(s) 'frame_url'; allowed: ...")
-    assert is_transient_job_error("Job ID not found")
-    assert is_transient_job_error("Internal error while describing frames: RuntimeError.")
+def test_only_a_job_error_with_the_invalid_input_marker_counts_as_a_rejected_request():
+    assert is_invalid_input("Invalid input: 'frame_urls' is empty: send at least one frame.")
+    assert not is_invalid_input("Internal error while describing frames: RuntimeError.")
+    assert not is_invalid_input("Job ID not found")
+    assert not is_invalid_input("The job has 80 frames; at most 64 are allowed.")  # no marker: transient
+    assert not is_invalid_input(None)
 
 
 def test_the_same_bytes_give_the_same_key_whatever_form_they_come_in(tmp_path):
@@ -155,3 +129,10 @@ def test_the_output_has_the_workers_shape_with_an_empty_string_for_a_failed_fram
         "error_codes": ["not_found"],
         "count": 2,
     }
+
+
+def test_client_options_out_of_range_are_refused_before_any_request():
+    assert ClientOptions(outage_s=0).outage_s == 0
+    for bad in (dict(outage_s=-1), dict(job_timeout_s=0), dict(max_unusable_answers=0), dict(outage_s="120")):
+        with pytest.raises(ConfigError):
+            ClientOptions(**bad)

@@ -1,0 +1,107 @@
+"""The resume file: every settled frame appended as it settles, so a killed run loses nothing.
+
+JSON lines. The first line says what the descriptions were asked with; every other line is one
+settled frame, keyed by its content (`sha256:<hex>` of its bytes, or `url:<url>`):
+
+    {"resume": 1, "prompt": null, "max_new_tokens": null}
+    {"key": "sha256:9f2c...", "description": "Wide shot ...", "error": null, "code": null}
+    {"key": "url:https://cdn.example.com/f2.jpg", "description": null, "error": "HTTP 404 ...",
+     "code": "not_found"}
+
+Each line is flushed when written. Reading it back, a torn last line (the process died while
+writing it) and any other line that is not an entry are skipped. A frame described on any line
+is done; a frame that only ever failed is sent again. A file written with another
+prompt or token limit is refused rather than mixed into this run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import IO
+
+from .failures import ConfigError
+from .results import FrameResult
+
+log = logging.getLogger(__name__)
+
+_VERSION = 1
+
+
+class ResumeFile:
+    """One run's resume file: what it already holds (`done`), and `record` for each settled frame."""
+
+    def __init__(self, path: str | Path, prompt: str | None, max_new_tokens: int | None):
+        self.path = Path(path)
+        self._header = {"resume": _VERSION, "prompt": prompt, "max_new_tokens": max_new_tokens}
+        self.done: dict[str, FrameResult] = {}
+        self._read()
+        try:
+            self._file = self._open()
+        except OSError as err:
+            raise ConfigError(f"cannot write the resume file {self.path}: {err.strerror or err}") from None
+
+    def record(self, key: str, result: FrameResult) -> None:
+        """Append one settled frame and flush it to the operating system."""
+        entry = {"key": key, "description": result.description, "error": result.error, "code": result.code}
+        self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def _read(self) -> None:
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as err:
+            raise ConfigError(f"cannot read the resume file {self.path}: {err}") from None
+        lines = text.splitlines()
+        header = _entry(lines[0]) if lines else None
+        if header is not None and "resume" in header:
+            if header != self._header:
+                raise ConfigError(
+                    f"the resume file {self.path} was written for another prompt or max_new_tokens "
+                    f"({header.get('prompt')!r}, {header.get('max_new_tokens')!r}); use another file"
+                )
+            lines = lines[1:]
+        skipped = 0
+        for line in lines:
+            entry = _entry(line)
+            if entry is None or not isinstance(entry.get("key"), str):
+                skipped += 1
+                continue
+            description = entry.get("description")
+            if isinstance(description, str) and description.strip():
+                self.done[entry["key"]] = FrameResult(description=description)
+        log.info(
+            "resume file %s: %d frames described already, %d lines skipped",
+            self.path,
+            len(self.done),
+            skipped,
+        )
+
+    def _open(self) -> IO[str]:
+        file = self.path.open("a+b")
+        try:
+            fresh = file.seek(0, 2) == 0
+            torn = not fresh and file.seek(-1, 2) >= 0 and file.read(1) != b"\n"
+        finally:
+            file.close()
+        text = self.path.open("a", encoding="utf-8")
+        if torn:  # end the torn line, so that it stays one bad line and the next entry reads
+            text.write("\n")
+        if fresh:
+            text.write(json.dumps(self._header) + "\n")
+        text.flush()
+        return text
+
+
+def _entry(line: str) -> dict | None:
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
