@@ -36,8 +36,7 @@ async def handler(job: dict) -> dict:
     """Describe the frames of one RunPod job; returns the output or `{"error": ...}`, never raises."""
     job_id = job.get("id", "-") if isinstance(job, dict) else "-"
     try:
-        request = parse_job(job.get("input") if isinstance(job, dict) else None, SETTINGS)
-        WORKER.check(request)
+        request = WORKER.admit(parse_job(job.get("input") if isinstance(job, dict) else None, SETTINGS))
     except InvalidJob as err:
         log.info("job %s rejected: %s", job_id, err)
         return error_output(err)
@@ -47,7 +46,8 @@ async def handler(job: dict) -> dict:
     except Exception as err:  # the handler's promise: a job ends with an output, not a traceback
         log.exception("job %s failed unexpectedly", job_id)
         return internal_error_output(err)
-    output = job_output(result.outcomes, refresh_worker=WORKER.needs_replacement)
+    fields = request.generation.output == "fields"
+    output = job_output(result.outcomes, refresh_worker=WORKER.needs_replacement, with_fields=fields)
     _log_job(job_id, result, len(output["failed_indices"]))
     return output
 

@@ -17,10 +17,6 @@ from dataclasses import dataclass
 from .codes import EMPTY_DESCRIPTION, INTERNAL_ERROR
 
 KEYS = ("descriptions", "failed_indices", "errors", "error_codes", "count")
-# How every whole-job error for a request wrong as a whole begins (RunPod status FAILED): such a
-# job fails the same way every time, so clients never run it again.
-INVALID_INPUT = "Invalid input: "
-
 # Starts every whole-job rejection of a request wrong as a whole (`{"error": "Invalid input: ..."}`,
 # RunPod status FAILED): such a job fails the same way if sent again. Any other job error is
 # something that broke, and may not happen again.

@@ -19,6 +19,7 @@ class GenerationOptions:
 
     max_new_tokens: int
     min_new_tokens: int | None = None  # the benchmark forces an exact output length
+    output: str = "text"  # "text" (prose) or "fields" (one JSON object, constrained decoding)
 
 
 @dataclass
@@ -36,10 +37,12 @@ class PreparedFrame:
 
 @dataclass(frozen=True)
 class Description:
-    """A described frame: the cleaned text and how many tokens the model produced for it."""
+    """A described frame: the cleaned text and how many tokens the model produced for it; in
+    fields mode also the object the text is rendered from."""
 
     text: str
     new_tokens: int
+    fields: dict | None = None
 
 
 Outcome = Description | FrameError

@@ -17,6 +17,7 @@ import torch
 from frame_contract import codes
 
 from .errors import FatalDeviceError, GenerationError
+from .fields import FieldsError, render_prose
 from .frame_types import Description, Outcome, PreparedFrame
 from .model import LoadedModel
 from .preprocess import collate
@@ -65,8 +66,9 @@ def is_fatal_cuda_error(err: BaseException) -> bool:
 class Generator:
     """Describes a batch of prepared frames with one `generate` call per batch that fits."""
 
-    def __init__(self, loaded: LoadedModel):
+    def __init__(self, loaded: LoadedModel, fields_grammar=None):
         self.loaded = loaded
+        self.fields_grammar = fields_grammar  # constrained.FieldsGrammar, for fields output
         tokenizer = loaded.processor.tokenizer
         self.pad_token_id = tokenizer.pad_token_id
         eos = loaded.model.generation_config.eos_token_id
@@ -103,6 +105,12 @@ class Generator:
         inputs = {key: _to_model(value, loaded) for key, value in collate(frames, self.pad_token_id).items()}
         options = frames[0].options
         extra = {"min_new_tokens": options.min_new_tokens} if options.min_new_tokens else {}
+        constraint = None
+        if options.output == "fields":
+            from .constrained import FieldsLogitsProcessor  # llguidance: only for fields jobs
+
+            constraint = FieldsLogitsProcessor(self.fields_grammar, len(frames))
+            extra["logits_processor"] = [constraint]
         with torch.inference_mode():
             output = self.generate(
                 **inputs,
@@ -112,8 +120,11 @@ class Generator:
                 **extra,
             )
         new_tokens = output[:, inputs["input_ids"].shape[1] :].cpu()
-        texts = loaded.processor.batch_decode(new_tokens, skip_special_tokens=True)
         counts, finished = _generated_lengths(new_tokens, self.eos_token_ids)
+        if constraint is not None:
+            rows = new_tokens.tolist()
+            return [_fields_outcome(constraint, row, rows[row], counts[row]) for row in range(len(rows))]
+        texts = loaded.processor.batch_decode(new_tokens, skip_special_tokens=True)
         return [
             _outcome(text, count, cut_off=not done)
             for text, count, done in zip(texts, counts, finished, strict=True)
@@ -151,3 +162,13 @@ def _outcome(text: str, new_tokens: int, cut_off: bool) -> Outcome:
     if not cleaned:
         return GenerationError("model returned an empty description", codes.EMPTY_DESCRIPTION)
     return Description(cleaned, new_tokens)
+
+
+def _fields_outcome(constraint, row: int, tokens: list[int], new_tokens: int) -> Outcome:
+    # NOTE: the constraint decodes the row itself: the Hugging Face decoder would turn a run of
+    # byte tokens holding half a character, closing quote included, into one U+FFFD.
+    try:
+        fields = constraint.parse_row(row, tokens)
+    except FieldsError as err:
+        return GenerationError(f"fields output failed: {err}", codes.GENERATION_FAILED)
+    return Description(render_prose(fields), new_tokens, fields)

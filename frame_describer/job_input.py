@@ -14,8 +14,11 @@ from .frame_types import GenerationOptions
 from .prompt import DEFAULT_PROMPT
 from .settings import IMAGE_DETAILS, Settings
 
-ALLOWED_KEYS = frozenset({"frame_urls", "frame_data", "format", "prompt", "max_new_tokens", "detail"})
+ALLOWED_KEYS = frozenset(
+    {"frame_urls", "frame_data", "format", "prompt", "max_new_tokens", "detail", "output"}
+)
 FORMATS = ("url", "base64")
+OUTPUTS = ("text", "fields")
 
 
 @dataclass(frozen=True)
@@ -28,12 +31,17 @@ class FrameSource:
 
 @dataclass(frozen=True)
 class JobRequest:
-    """A validated job: its frames in input order, the prompt, the image detail and how to generate."""
+    """A validated job: its frames in input order, the prompt, the image detail and how to generate.
+
+    `asked_max_new_tokens` is the job's own `max_new_tokens` (None: the worker's default), which
+    the fields mode needs to tell a too-small budget from a default it raises.
+    """
 
     frames: tuple[FrameSource, ...]
     prompt: str
     generation: GenerationOptions
     detail: str = "high"
+    asked_max_new_tokens: int | None = None
 
 
 def parse_job(job_input: Any, settings: Settings) -> JobRequest:
@@ -57,8 +65,11 @@ def parse_job(job_input: Any, settings: Settings) -> JobRequest:
     return JobRequest(
         frames=tuple(FrameSource(kind, entry) for entry in entries),
         prompt=_prompt(job_input, settings),
-        generation=GenerationOptions(max_new_tokens=_max_new_tokens(job_input, settings)),
+        generation=GenerationOptions(
+            max_new_tokens=_max_new_tokens(job_input, settings), output=_output(job_input)
+        ),
         detail=_detail(job_input, settings),
+        asked_max_new_tokens=job_input.get("max_new_tokens"),
     )
 
 
@@ -111,4 +122,11 @@ def _detail(job_input: dict, settings: Settings) -> str:
         return settings.image_detail
     if value not in IMAGE_DETAILS:
         raise InvalidJob(f"'detail' must be {' or '.join(map(repr, IMAGE_DETAILS))}, not {value!r}.")
+    return value
+
+
+def _output(job_input: dict) -> str:
+    value = job_input.get("output", "text")
+    if value not in OUTPUTS:
+        raise InvalidJob(f"'output' must be 'text' or 'fields', not {value!r}.")
     return value

@@ -11,10 +11,11 @@ from .errors import FrameError, InvalidJob
 from .frame_types import Description, Outcome
 
 
-def job_output(outcomes: list[Outcome], refresh_worker: bool = False) -> dict:
+def job_output(outcomes: list[Outcome], refresh_worker: bool = False, with_fields: bool = False) -> dict:
     """`descriptions` (one per frame, "" where it failed), `failed_indices`, `errors`,
-    `error_codes` and `count`; `refresh_worker` when the GPU can no longer be trusted."""
-    output = build_output([_answer(outcome) for outcome in outcomes])
+    `error_codes` and `count`; `fields` for a fields job; `refresh_worker` when the GPU can no
+    longer be trusted."""
+    output = build_output([_answer(outcome) for outcome in outcomes], with_fields)
     if refresh_worker:
         output["refresh_worker"] = True
     return output
@@ -32,6 +33,6 @@ def internal_error_output(err: BaseException) -> dict:
 
 def _answer(outcome: Outcome) -> FrameAnswer:
     if isinstance(outcome, Description):
-        return FrameAnswer(description=outcome.text)
+        return FrameAnswer(description=outcome.text, fields=outcome.fields)
     code = outcome.code if isinstance(outcome, FrameError) else None
     return FrameAnswer(error=str(outcome) or type(outcome).__name__, code=code)

@@ -16,6 +16,7 @@ memory budget (`DECODE_MEMORY_MB`).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from frame_contract import codes
 from .decode import DecodeBudget, decode_frame
 from .engine import DescriptionEngine
 from .errors import FrameError, InvalidJob
+from .fields import fields_prompt
 from .frame_types import Description, Outcome, PreparedFrame
 from .generation import Generator
 from .job_input import FrameSource, JobRequest
@@ -76,8 +78,9 @@ class Worker:
     def __init__(self, settings: Settings, loaded: LoadedModel):
         self.settings = settings
         self.loaded = loaded
+        self.fields_grammar, self.fields_unavailable = _fields_support(loaded)
         self.engine = DescriptionEngine(
-            Generator(loaded), settings.max_batch_size, settings.batch_wait_ms / 1000
+            Generator(loaded, self.fields_grammar), settings.max_batch_size, settings.batch_wait_ms / 1000
         )
         self.download_share = settings.fetch_concurrency  # one job's downloads in flight
         downloads = settings.fetch_concurrency * settings.max_concurrent_jobs
@@ -106,9 +109,10 @@ class Worker:
         """True once the GPU failed in a way this process cannot recover from."""
         return self.engine.fatal_error is not None
 
-    def check(self, request: JobRequest) -> None:
-        """Raise `InvalidJob` for what only the model can judge: a prompt its processor refuses,
-        an image detail its family fixes at load."""
+    def admit(self, request: JobRequest) -> JobRequest:
+        """`request` as this model runs it, or `InvalidJob` for what only the model can judge: a
+        prompt its processor refuses, an image detail its family fixes at load, fields output
+        it cannot give or a token budget too small for it."""
         if request.prompt != DEFAULT_PROMPT:
             check_prompt(self.loaded, request.prompt)
         loaded = self.loaded
@@ -117,6 +121,26 @@ class Worker:
                 f"'detail' is set when the worker starts for {loaded.family.name} "
                 f"(IMAGE_DETAIL={loaded.image_detail}); this job asked for {request.detail!r}."
             )
+        if request.generation.output == "fields":
+            return self._as_fields_job(request)
+        return request
+
+    def _as_fields_job(self, request: JobRequest) -> JobRequest:
+        grammar = self.fields_grammar
+        if grammar is None:
+            raise InvalidJob(f"This model cannot give 'output': 'fields' ({self.fields_unavailable}).")
+        needed, asked = grammar.minimum_new_tokens, request.asked_max_new_tokens
+        limit = self.settings.max_new_tokens_limit
+        if asked is not None and asked < needed:
+            raise InvalidJob(f"'output': 'fields' needs 'max_new_tokens' of at least {needed}, not {asked}.")
+        if needed > limit:
+            raise InvalidJob(
+                f"'output': 'fields' needs {needed} new tokens; MAX_NEW_TOKENS_LIMIT is {limit}."
+            )
+        tokens = asked or max(needed, self.settings.default_max_new_tokens)
+        prompt = fields_prompt(None if request.prompt == DEFAULT_PROMPT else request.prompt)
+        generation = dataclasses.replace(request.generation, max_new_tokens=tokens)
+        return dataclasses.replace(request, prompt=prompt, generation=generation)
 
     async def run_job(self, request: JobRequest, progress: ProgressCallback | None = None) -> JobResult:
         """Describe every frame of `request`; never raises for a frame's sake."""
@@ -172,3 +196,15 @@ class Worker:
     def _prepare(self, data: bytes, request: JobRequest) -> PreparedFrame:
         image = decode_frame(data, self.settings.max_image_pixels, self.decode_budget)
         return prepare_frame(self.loaded, image, request.prompt, request.generation, request.detail)
+
+
+def _fields_support(loaded: LoadedModel) -> tuple[object | None, str | None]:
+    """The fields grammar compiled for this tokenizer, once; or None and why it cannot be."""
+    try:
+        from .constrained import compile_fields_grammar
+
+        eos = loaded.model.generation_config.eos_token_id
+        return compile_fields_grammar(loaded.processor.tokenizer, eos), None
+    except Exception as err:  # a tokenizer llguidance cannot read: text output still works
+        log.warning("fields output is not available with this model: %s", err)
+        return None, f"{type(err).__name__}: {err}".splitlines()[0][:200]

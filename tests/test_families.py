@@ -122,7 +122,7 @@ def test_a_job_may_not_change_the_detail_a_llava_family_fixed_at_load(checkpoint
     request = JobRequest(frames=(), prompt=PROMPTS[0], generation=OPTIONS, detail="low")
     try:
         with pytest.raises(InvalidJob, match="IMAGE_DETAIL=high"):
-            worker.check(request)
+            worker.admit(request)
     finally:
         worker.close()
 

@@ -1,6 +1,6 @@
 /**
  * Which failures are worth another try: the worker's per-frame error codes, the client's own
- * codes, and the worker's rejections of a request that is wrong as a whole.
+ * codes, and the worker's marker of a request that is wrong as a whole.
  *
  * A failure is *transient* when the same request may succeed if made again (a busy GPU, a
  * flaky network, an overloaded frame host); anything else fails the same way every time and
@@ -9,8 +9,8 @@
  * 1. One HTTP call to the endpoint (`endpoint.ts`), retried in place with backoff: connection
  *    errors, timeouts, HTTP 408, 425, 429 and 5xx (honouring Retry-After).
  * 2. One job (`runner.ts`), run again (`jobRetries`, once by default) when it ends FAILED, with
- *    `output.error`, TIMED_OUT, or unfinished at `maxWaitMs` — unless its error is one of the
- *    worker's whole-request rejections below, which come back the same.
+ *    `output.error`, TIMED_OUT, or unfinished at `maxWaitMs` — unless its error starts with the
+ *    worker's marker of a request wrong as a whole, `Invalid input: `, which comes back the same.
  * 3. One frame (`pool.ts`), sent again alone, once, after its job ended: when the worker's
  *    `error_codes` gives it a retryable code, or when its job failed as a whole on every
  *    attempt and the failure came from the worker (one frame may be what breaks a job). A
@@ -47,20 +47,8 @@ export const ClientCode = {
 
 export const TRANSIENT_HTTP_STATUSES: ReadonlySet<number> = new Set([408, 425, 429, 500, 502, 503, 504]);
 
-// The worker's rejections of a request wrong as a whole (frame_describer/job_input.py).
-const PERMANENT_JOB_ERRORS = new RegExp(
-  [
-    "Unknown input key",
-    "'prompt' (must|has)",
-    "'max_new_tokens' must",
-    "'format' must",
-    "frames; at most \\d+ are allowed",
-    "Give either 'frame_urls' or 'frame_data'",
-    "No frames: give",
-    "^Input must be a JSON object",
-  ].join("|"),
-  "i",
-);
+/** How every worker error for a request wrong as a whole begins (`frame_contract/output.py`). */
+export const INVALID_INPUT = "Invalid input: ";
 
 /** True when a frame that failed with the worker's `code` may succeed if sent again alone. */
 export function isRetryableFrameCode(code: string | null): boolean {
@@ -69,7 +57,7 @@ export function isRetryableFrameCode(code: string | null): boolean {
 
 /** True when a job that ended FAILED (or with `output.error`) may succeed if run again. */
 export function isTransientJobError(error: string): boolean {
-  return !PERMANENT_JOB_ERRORS.test(error);
+  return !error.startsWith(INVALID_INPUT);
 }
 
 export function isTransientHttpStatus(status: number): boolean {

@@ -66,7 +66,7 @@ test("a job the worker rejects as a whole is neither run again nor split", async
   const result = await generateDescriptions(distinctJpegs(9), { ...FAST, endpointUrl: proxy.url, batchSize: 9 });
   assert.equal(proxy.jobInputs.length, 1);
   assert.deepEqual(result.failedIndices, [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-  assert.match(result.errors[0] as string, /^job failed: The job has 9 frames; at most 8 are allowed/);
+  assert.match(result.errors[0] as string, /^job failed: Invalid input: The job has 9 frames; at most 8 are allowed/);
   assert.deepEqual(new Set(result.errorCodes), new Set(["job_failed"]));
 });
 
