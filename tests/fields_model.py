@@ -13,9 +13,9 @@ import json
 from pathlib import Path
 
 from frame_describer.fields import FIELD_KEYS, OVERLAY_KEYS
-from tests.tiny_model import _CORPUS, build_tiny_model, wrap_tokenizer
+from tests.tiny_model import LLAVA_SPECIALS, build_tiny_model, wrap_tokenizer
+from tests.tiny_tokenizer import CORPUS
 
-_SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", "<image>"]  # the default tiny model's ids
 _JSON_CORPUS = [
     json.dumps({key: "wide shot, warm light" for key in FIELD_KEYS if key != "text_overlays"}),
     json.dumps({"text_overlays": [dict.fromkeys(OVERLAY_KEYS, "Bold title, top centre")]}),
@@ -33,19 +33,19 @@ def build_byte_fallback_tokenizer(vocab_size: int | None = None):
 
     trainer_model = Tokenizer(models.BPE(unk_token="<unk>"))
     trainer_model.pre_tokenizer = pre_tokenizers.Metaspace()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=_SPECIAL_TOKENS, show_progress=False)
-    trainer_model.train_from_iterator(_CORPUS + _JSON_CORPUS, trainer=trainer)
+    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=LLAVA_SPECIALS, show_progress=False)
+    trainer_model.train_from_iterator(CORPUS + _JSON_CORPUS, trainer=trainer)
     trained = json.loads(trainer_model.to_str())["model"]
 
-    vocab = {token: index for index, token in enumerate(_SPECIAL_TOKENS)}
-    vocab.update({f"<0x{byte:02X}>": len(_SPECIAL_TOKENS) + byte for byte in range(256)})
+    vocab = {token: index for index, token in enumerate(LLAVA_SPECIALS)}
+    vocab.update({f"<0x{byte:02X}>": len(LLAVA_SPECIALS) + byte for byte in range(256)})
     for token in sorted(trained["vocab"], key=trained["vocab"].get):
         vocab.setdefault(token, len(vocab))
     for filler in range(len(vocab), vocab_size or 0):
         vocab[f"▁w{filler}"] = filler
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in trained["merges"]]
     core = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token="<unk>", byte_fallback=True))
-    core.add_special_tokens(_SPECIAL_TOKENS)
+    core.add_special_tokens(LLAVA_SPECIALS)
     core.pre_tokenizer = pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="first", split=False)
     core.decoder = decoders.Sequence(
         [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]
@@ -63,7 +63,7 @@ def build_fields_model(folder: str | Path, seed: int = 0, vocab_size: int | None
     processor = AutoProcessor.from_pretrained(folder)
     model = LlavaNextForConditionalGeneration.from_pretrained(folder)
     tokenizer = build_byte_fallback_tokenizer(vocab_size)
-    assert tokenizer.convert_tokens_to_ids(_SPECIAL_TOKENS) == list(range(len(_SPECIAL_TOKENS)))
+    assert tokenizer.convert_tokens_to_ids(LLAVA_SPECIALS) == list(range(len(LLAVA_SPECIALS)))
     processor.tokenizer = tokenizer
     torch.manual_seed(seed)
     model.resize_token_embeddings(len(tokenizer), mean_resizing=False)

@@ -13,7 +13,6 @@ import argparse
 from PIL import Image
 
 from tests.tiny_families import FAMILIES, tiny_parts
-from tests.tiny_tokenizer import train_tokenizer
 
 _CLIP = dict(image_mean=[0.48145466, 0.4578275, 0.40821073], image_std=[0.26862954, 0.26130258, 0.27577711])
 _HALF = dict(image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5])
@@ -41,16 +40,9 @@ LOAD_TIME = {"llava_next", "llava_onevision"}
 def _llava_next(_):
     from transformers import LlavaNextImageProcessor, LlavaNextProcessor
 
-    from tests.tiny_model import CHAT_TEMPLATE
+    from tests.tiny_model import CHAT_TEMPLATE, build_tokenizer
 
-    tokenizer = train_tokenizer(
-        ["<unk>", "<s>", "</s>", "<pad>", "<image>"],
-        named={"image_token": "<image>"},
-        unk_token="<unk>",
-        bos_token="<s>",
-        eos_token="</s>",
-        pad_token="<pad>",
-    )
+    tokenizer = build_tokenizer()
     # llava-hf/llava-v1.6-mistral-7b-hf's preprocessor_config.json (as in bench/full_model.py).
     image_processor = LlavaNextImageProcessor(
         size={"shortest_edge": 336},

@@ -27,29 +27,23 @@ CHAT_TEMPLATE = (
     "{% endfor %}"
 )
 
-_CORPUS = [
-    "Wide shot with dark gradient background. White sans-serif text centered, large bold title.",
-    "Subtle particle effects floating. High contrast, cinematic color grading with cooler tones.",
-    "Close-up of a face, shallow depth of field, warm key light from the left, soft glow and blur.",
-    "Describe this video frame for a production team: camera angle and framing, visual effects,",
-    "smoke, fire, particles, colour grading and lighting, composition, text overlays, background.",
-    "No text overlay detected. Medium shot, low angle, handheld camera, neon lights, lens flare.",
-]
-_SPECIAL_TOKENS = ["<unk>", "<s>", "</s>", "<pad>", "<image>"]
+# The real checkpoint's special tokens, at the same relative ids.
+LLAVA_SPECIALS = ["<unk>", "<s>", "</s>", "<pad>", "<image>"]
 _PINPOINTS = [[32, 64], [64, 32], [64, 64], [96, 32], [32, 96]]
 
 
-def _build_tokenizer():
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+def build_tokenizer():
+    """The tiny LLaVA-NeXT tokenizer: the real one's specials, trained on production-like text."""
+    from tests.tiny_tokenizer import train_tokenizer
 
-    core = Tokenizer(models.BPE(unk_token="<unk>"))
-    # Metaspace (sentencepiece-style) keeps decoded text readable, unlike byte-level BPE
-    # whose random byte sequences decode to broken UTF-8.
-    core.pre_tokenizer = pre_tokenizers.Metaspace()
-    core.decoder = decoders.Metaspace()
-    trainer = trainers.BpeTrainer(vocab_size=400, special_tokens=_SPECIAL_TOKENS)
-    core.train_from_iterator(_CORPUS, trainer=trainer)
-    return wrap_tokenizer(core)
+    return train_tokenizer(
+        LLAVA_SPECIALS,
+        named={"image_token": "<image>"},
+        unk_token="<unk>",
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+    )
 
 
 def wrap_tokenizer(core):
@@ -79,8 +73,10 @@ def build_tiny_model(folder: str | Path, seed: int = 0) -> Path:
     )
     from transformers.models.llava_next import LlavaNextImageProcessorPil
 
+    from tests.tiny_parts import TEXT, VISION
+
     folder = Path(folder)
-    tokenizer = _build_tokenizer()
+    tokenizer = build_tokenizer()
     image_processor = LlavaNextImageProcessorPil(
         size={"shortest_edge": 32},
         crop_size={"height": 32, "width": 32},
@@ -96,24 +92,10 @@ def build_tiny_model(folder: str | Path, seed: int = 0) -> Path:
     )
     vocab_size = len(tokenizer)
     config = LlavaNextConfig(
-        vision_config=CLIPVisionConfig(
-            hidden_size=64,
-            intermediate_size=128,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            image_size=32,
-            patch_size=8,
-            projection_dim=64,
-        ),
+        vision_config=CLIPVisionConfig(**VISION, image_size=32, patch_size=8, projection_dim=64),
         text_config=MistralConfig(
             vocab_size=vocab_size,
-            hidden_size=64,
-            intermediate_size=128,
-            num_hidden_layers=2,
-            num_attention_heads=4,
-            num_key_value_heads=2,
-            head_dim=16,
-            max_position_embeddings=4096,
+            **TEXT,
             sliding_window=None,
             bos_token_id=tokenizer.bos_token_id,
             eos_token_id=tokenizer.eos_token_id,
