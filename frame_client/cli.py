@@ -101,6 +101,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
                 concurrency=args.concurrency,
                 prompt=args.prompt,
                 max_new_tokens=args.max_new_tokens,
+                output="fields" if args.fields else "text",
                 on_progress=progress.update,
                 options=ClientOptions(outage_s=args.outage_s, job_timeout_s=args.job_timeout),
                 resume=args.resume,
@@ -118,7 +119,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
         results, stopped, exit_code = err.results, str(err), EXIT_ENDPOINT
     except RunInterrupted as err:
         results, stopped = err.results, "interrupted"
-    output = {**to_output(results), "frames": source.labels}
+    output = {**to_output(results, with_fields=args.fields), "frames": source.labels}
     if shots is not None:
         output.update(scene_fields(results))
     if source.timestamps is not None:
@@ -220,6 +221,9 @@ def _parser() -> argparse.ArgumentParser:
         help="jobs in flight (default: %(default)s)",
     )
     parser.add_argument("--prompt", help="replace the worker's default prompt")
+    parser.add_argument(
+        "--fields", action="store_true", help="also one JSON object of fields per frame (output: fields)"
+    )
     parser.add_argument("--max-new-tokens", type=_positive, help="replace the worker's default length")
     parser.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
     parser.add_argument(

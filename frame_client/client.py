@@ -18,7 +18,7 @@ from frame_contract.codes import FRAME_TOO_LARGE_TO_SEND, FRAME_UNREADABLE, RUN_
 
 from .failures import ConfigError, EndpointError, RunInterrupted
 from .frames import Frame, FrameInput, FrameLoadError, load_frame
-from .jobs import plan_jobs
+from .jobs import JobAsk, plan_jobs
 from .options import ClientOptions
 from .pool import run_pool
 from .results import FrameResult
@@ -49,13 +49,15 @@ def describe_frames(
     options: ClientOptions | None = None,
     scenes: bool | SceneSettings = False,
     resume: str | os.PathLike | None = None,
+    output: str = "text",
 ) -> list[FrameResult]:
     """Describe `frames` (paths, bytes, PIL images, http(s) URLs); one `FrameResult` per frame, in order.
 
     `endpoint_url` defaults to `https://api.runpod.ai/v2/$RUNPOD_VISION_ENDPOINT_ID` and
     `api_key` to `$RUNPOD_API_KEY` (not needed on 127.0.0.1/localhost). `batch_size` frames go
     in one job (the worker takes at most its MAX_FRAMES_PER_JOB, 64 by default), `concurrency`
-    jobs are in flight at once. `prompt` and `max_new_tokens` replace the worker's defaults.
+    jobs are in flight at once. `prompt` and `max_new_tokens` replace the worker's defaults;
+    `output="fields"` asks for one JSON object per frame as well (`FrameResult.fields`).
     `on_progress(n)` is called from this thread as each `n` more frames get their final result.
     `options` holds retries and timeouts (`ClientOptions`: `outage_s`, `job_timeout_s`, ...).
 
@@ -75,7 +77,8 @@ def describe_frames(
     frame per shot, each result carrying the description of its shot's `keyframe`: see
     `scenes.describe_scenes`. It needs the `scenes` extra; `on_progress` then counts frames sent.
     """
-    _check_arguments(batch_size, concurrency, prompt, max_new_tokens)
+    ask = JobAsk(prompt, max_new_tokens, output)
+    _check_arguments(batch_size, concurrency, ask)
     if scenes:
         from .scenes import SceneSettings, describe_scenes  # here: scenes.py imports this module
 
@@ -91,22 +94,23 @@ def describe_frames(
             on_progress=on_progress,
             options=options,
             resume=resume,
+            output=output,
         )
     options = options or ClientOptions()
     endpoint = Endpoint(resolve_endpoint(endpoint_url, api_key), options)
     items = list(frames)
-    journal = ResumeFile(resume, prompt, max_new_tokens) if resume is not None else None
+    journal = ResumeFile(resume, ask) if resume is not None else None
     ledger = _Ledger(len(items), journal, on_progress)
     started = time.perf_counter()
     try:
         unique = ledger.load(items)
         to_send = ledger.take_described(unique)
-        plan = plan_jobs(to_send, batch_size, options.max_payload_bytes, prompt, max_new_tokens)
+        plan = plan_jobs(to_send, batch_size, options.max_payload_bytes, ask)
         for frame, reason in plan.too_large:
             ledger.settle(frame, FrameResult(error=reason, code=FRAME_TOO_LARGE_TO_SEND))
         stats = run_pool(
             plan.jobs,
-            JobRunner(endpoint, options, prompt, max_new_tokens).run,
+            JobRunner(endpoint, options, ask).run,
             concurrency,
             ledger.settle,
             retry_alone=options.retry_frames_alone,
@@ -205,14 +209,15 @@ def aborted(results: Sequence[FrameResult | None], reason: str) -> list[FrameRes
     return [failure if result is None else result for result in results]
 
 
-def _check_arguments(
-    batch_size: int, concurrency: int, prompt: str | None, max_new_tokens: int | None
-) -> None:
+def _check_arguments(batch_size: int, concurrency: int, ask: JobAsk) -> None:
     for name, value in (("batch_size", batch_size), ("concurrency", concurrency)):
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise ConfigError(f"{name} must be a whole number of at least 1, not {value!r}.")
+    prompt, max_new_tokens = ask.prompt, ask.max_new_tokens
     if prompt is not None and (not isinstance(prompt, str) or not prompt.strip()):
         raise ConfigError("prompt must be a non-empty string.")
+    if ask.output not in ("text", "fields"):
+        raise ConfigError(f"output must be 'text' or 'fields', not {ask.output!r}.")
     if max_new_tokens is not None and (
         isinstance(max_new_tokens, bool) or not isinstance(max_new_tokens, int) or max_new_tokens < 1
     ):

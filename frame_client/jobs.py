@@ -35,29 +35,37 @@ class JobPlan:
     too_large: list[tuple[Frame, str]] = field(default_factory=list)
 
 
-def job_input(
-    kind: str, entries: Sequence[str], prompt: str | None = None, max_new_tokens: int | None = None
-) -> dict:
+@dataclass(frozen=True)
+class JobAsk:
+    """What every job of a run asks the worker for besides its frames (None: the worker's default)."""
+
+    prompt: str | None = None
+    max_new_tokens: int | None = None
+    output: str = "text"  # or "fields": one JSON object per frame as well
+
+    def input_fields(self) -> dict:
+        """The job input's keys for these, leaving out what the worker's defaults already are."""
+        fields = {"prompt": self.prompt, "max_new_tokens": self.max_new_tokens}
+        fields = {key: value for key, value in fields.items() if value is not None}
+        return {**fields, "output": self.output} if self.output != "text" else fields
+
+
+def job_input(kind: str, entries: Sequence[str], ask: JobAsk | None = None) -> dict:
     """The `input` object of one job, as the worker reads it."""
     body: dict = (
         {"frame_data": list(entries), "format": "base64"} if kind == BASE64 else {"frame_urls": list(entries)}
     )
-    if prompt is not None:
-        body["prompt"] = prompt
-    if max_new_tokens is not None:
-        body["max_new_tokens"] = max_new_tokens
-    return body
+    return {**body, **(ask or JobAsk()).input_fields()}
 
 
 def plan_jobs(
     frames: Sequence[Frame],
     batch_size: int,
     max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES,
-    prompt: str | None = None,
-    max_new_tokens: int | None = None,
+    ask: JobAsk | None = None,
 ) -> JobPlan:
     """Group `frames` (unique, in input order) into jobs of one kind each, filled in order."""
-    overhead = len(json.dumps({"input": job_input(BASE64, [], prompt, max_new_tokens)}))
+    overhead = len(json.dumps({"input": job_input(BASE64, [], ask)}))
     budget = max_payload_bytes - overhead
     plan = JobPlan()
     filling: dict[str, _Filling] = {}  # the job being filled, per kind

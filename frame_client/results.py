@@ -26,10 +26,11 @@ class FrameResult(FrameAnswer):
         return cls(answer.description, answer.error, answer.code, answer.fields, keyframe)
 
 
-def to_output(results: Sequence[FrameResult]) -> dict:
-    """`{"descriptions", "failed_indices", "errors", "error_codes", "count"}` over all frames.
+def to_output(results: Sequence[FrameResult], with_fields: bool = False) -> dict:
+    """`{"descriptions", "failed_indices", "errors", "error_codes", "count"}` over all frames,
+    and `fields` (one object or null per frame) for a fields run.
 
     A failed frame's description is `""`, as in the worker's output, so a reader that ignores
     `failed_indices` never takes a failure for a description.
     """
-    return build_output(results)
+    return build_output(results, with_fields)

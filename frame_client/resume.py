@@ -3,15 +3,16 @@
 JSON lines. The first line says what the descriptions were asked with; every other line is one
 settled frame, keyed by its content (`sha256:<hex>` of its bytes, or `url:<url>`):
 
-    {"resume": 1, "prompt": null, "max_new_tokens": null}
+    {"resume": 1, "prompt": null, "max_new_tokens": null}          (and "output" for fields runs)
     {"key": "sha256:9f2c...", "description": "Wide shot ...", "error": null, "code": null}
     {"key": "url:https://cdn.example.com/f2.jpg", "description": null, "error": "HTTP 404 ...",
      "code": "not_found"}
 
 Each line is flushed when written. Reading it back, a torn last line (the process died while
 writing it) and any other line that is not an entry are skipped. A frame described on any line
-is done; a frame that only ever failed is sent again. A file written with another
-prompt or token limit is refused rather than mixed into this run.
+is done; a frame that only ever failed is sent again. A file written with another prompt, token
+limit or output mode is refused rather than mixed into this run. A fields run keeps each frame's
+`fields` too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 from .failures import ConfigError
+from .jobs import JobAsk
 from .results import FrameResult
 
 log = logging.getLogger(__name__)
@@ -32,9 +34,11 @@ _VERSION = 1
 class ResumeFile:
     """One run's resume file: what it already holds (`done`), and `record` for each settled frame."""
 
-    def __init__(self, path: str | Path, prompt: str | None, max_new_tokens: int | None):
+    def __init__(self, path: str | Path, ask: JobAsk):
         self.path = Path(path)
-        self._header = {"resume": _VERSION, "prompt": prompt, "max_new_tokens": max_new_tokens}
+        self._header = {"resume": _VERSION, "prompt": ask.prompt, "max_new_tokens": ask.max_new_tokens}
+        if ask.output != "text":
+            self._header["output"] = ask.output
         self.done: dict[str, FrameResult] = {}
         self._read()
         try:
@@ -45,6 +49,8 @@ class ResumeFile:
     def record(self, key: str, result: FrameResult) -> None:
         """Append one settled frame and flush it to the operating system."""
         entry = {"key": key, "description": result.description, "error": result.error, "code": result.code}
+        if result.fields is not None:
+            entry["fields"] = result.fields
         self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._file.flush()
 
@@ -63,8 +69,9 @@ class ResumeFile:
         if header is not None and "resume" in header:
             if header != self._header:
                 raise ConfigError(
-                    f"the resume file {self.path} was written for another prompt or max_new_tokens "
-                    f"({header.get('prompt')!r}, {header.get('max_new_tokens')!r}); use another file"
+                    f"the resume file {self.path} was written for another prompt, max_new_tokens or "
+                    f"output ({header.get('prompt')!r}, {header.get('max_new_tokens')!r}, "
+                    f"{header.get('output', 'text')!r}); use another file"
                 )
             lines = lines[1:]
         skipped = 0
@@ -75,7 +82,8 @@ class ResumeFile:
                 continue
             description = entry.get("description")
             if isinstance(description, str) and description.strip():
-                self.done[entry["key"]] = FrameResult(description=description)
+                fields = entry.get("fields") if isinstance(entry.get("fields"), dict) else None
+                self.done[entry["key"]] = FrameResult(description=description, fields=fields)
         log.info(
             "resume file %s: %d frames described already, %d lines skipped",
             self.path,

@@ -20,7 +20,7 @@ from frame_contract.output import OutputError, is_invalid_input, read_output
 
 from .failures import EndpointError, frame_may_recover
 from .frames import FrameLoadError
-from .jobs import Job, job_input
+from .jobs import Job, JobAsk, job_input
 from .options import ClientOptions
 from .results import FrameResult
 from .transport import Endpoint, RequestFailed, UnusableAnswer
@@ -51,27 +51,18 @@ class _Failure:
 
 
 class JobRunner:
-    """Runs jobs against one endpoint with one prompt; `run` is called from pool threads."""
+    """Runs jobs against one endpoint, each asking for `ask`; `run` is called from pool threads."""
 
-    def __init__(
-        self,
-        endpoint: Endpoint,
-        options: ClientOptions,
-        prompt: str | None = None,
-        max_new_tokens: int | None = None,
-    ):
+    def __init__(self, endpoint: Endpoint, options: ClientOptions, ask: JobAsk):
         self.endpoint = endpoint
         self.options = options
-        self.prompt = prompt
-        self.max_new_tokens = max_new_tokens
+        self.ask = ask
 
     def run(self, job: Job) -> JobOutcome:
         """Run `job`, again after a failure up to `job_retries` times; never raises for a frame."""
         count = len(job.frames)
         try:
-            body = job_input(
-                job.kind, [f.payload_entry() for f in job.frames], self.prompt, self.max_new_tokens
-            )
+            body = job_input(job.kind, [f.payload_entry() for f in job.frames], self.ask)
         except FrameLoadError as err:  # a local file vanished since it was hashed
             return self._failed(job, _Failure(str(err), False, False, FRAME_UNREADABLE), 0)
         attempt = 0

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -95,11 +97,10 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout_s: float = 90.0)
     raise RuntimeError(f"nothing listened on port {port} within {timeout_s} s")
 
 
-@pytest.fixture(scope="session")
-def api_server(tmp_path_factory):
-    """`python handler.py --rp_serve_api` on 127.0.0.1, serving the tiny model; yields its base URL."""
+@contextmanager
+def local_api(log_path: Path, **env: str) -> Iterator[str]:
+    """`python handler.py --rp_serve_api` on 127.0.0.1 with `env` over this process's; its URL."""
     port = free_port()
-    log_path = tmp_path_factory.mktemp("api") / "server.log"
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(
             [
@@ -112,7 +113,7 @@ def api_server(tmp_path_factory):
                 str(port),
             ],
             cwd=REPO,
-            env={**os.environ, "MAX_CONCURRENT_JOBS": "8"},
+            env={**os.environ, **env},
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
@@ -125,3 +126,10 @@ def api_server(tmp_path_factory):
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+@pytest.fixture(scope="session")
+def api_server(tmp_path_factory):
+    """The local API serving the tiny model; yields its base URL."""
+    with local_api(tmp_path_factory.mktemp("api") / "server.log", MAX_CONCURRENT_JOBS="8") as url:
+        yield url

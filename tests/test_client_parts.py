@@ -10,7 +10,7 @@ from frame_client import ClientOptions, ConfigError, FrameResult, to_output
 from frame_client.cli import expand_frames
 from frame_client.failures import frame_may_recover
 from frame_client.frames import BASE64, URL, Frame, FrameLoadError, load_frame
-from frame_client.jobs import job_input, plan_jobs
+from frame_client.jobs import JobAsk, job_input, plan_jobs
 from frame_client.transport import resolve_endpoint
 from frame_contract.codes import WORKER_CODES
 from frame_contract.output import is_invalid_input
@@ -81,10 +81,15 @@ def test_jobs_stay_under_the_payload_limit_and_an_oversized_frame_is_reported():
 
 def test_local_frames_go_as_bare_base64_and_urls_pass_through():
     assert job_input(BASE64, ["QUJD"]) == {"frame_data": ["QUJD"], "format": "base64"}
-    assert job_input(URL, ["https://x/a.jpg"], prompt="p") == {
+    assert job_input(URL, ["https://x/a.jpg"], JobAsk(prompt="p")) == {
         "frame_urls": ["https://x/a.jpg"],
         "prompt": "p",
     }
+
+
+def test_a_fields_run_asks_every_job_for_fields_and_a_text_run_leaves_the_default():
+    assert job_input(URL, ["u"], JobAsk(output="fields"))["output"] == "fields"
+    assert "output" not in job_input(URL, ["u"], JobAsk(max_new_tokens=80))
 
 
 def test_the_endpoint_defaults_to_the_hosted_api_with_the_id_and_key_from_the_environment():

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from frame_client import ConfigError, EndpointError, FrameResult, describe_frames
+from frame_client.jobs import JobAsk
 from frame_client.resume import ResumeFile
 from frame_client.scenes import describe_shots
 from frame_client.shots import Shot
@@ -64,28 +65,28 @@ def test_a_torn_last_line_is_skipped_and_the_next_entry_starts_on_a_line_of_its_
     header = {"resume": 1, "prompt": None, "max_new_tokens": None}
     entry = {"key": "sha256:aa", "description": "Wide shot.", "error": None, "code": None}
     journal.write_text(f"{json.dumps(header)}\n{json.dumps(entry)}\n" + '{"key": "sha256:bb", "descr')
-    resume = ResumeFile(journal, None, None)
+    resume = ResumeFile(journal, JobAsk())
     assert resume.done == {"sha256:aa": FrameResult(description="Wide shot.")}
     resume.record("sha256:cc", FrameResult(description="Close-up."))
     resume.close()
-    assert set(ResumeFile(journal, None, None).done) == {"sha256:aa", "sha256:cc"}
+    assert set(ResumeFile(journal, JobAsk()).done) == {"sha256:aa", "sha256:cc"}
 
 
 def test_a_frame_that_only_ever_failed_is_not_taken_as_done(tmp_path):
     journal = tmp_path / "run.jsonl"
-    resume = ResumeFile(journal, None, None)
+    resume = ResumeFile(journal, JobAsk())
     resume.record("sha256:aa", FrameResult(error="out of GPU memory", code="out_of_gpu_memory"))
     resume.record("sha256:bb", FrameResult(error="out of GPU memory", code="out_of_gpu_memory"))
     resume.record("sha256:bb", FrameResult(description="Close-up."))
     resume.close()
-    assert set(ResumeFile(journal, None, None).done) == {"sha256:bb"}
+    assert set(ResumeFile(journal, JobAsk()).done) == {"sha256:bb"}
 
 
 def test_a_resume_file_written_for_another_prompt_is_refused(tmp_path):
     journal = tmp_path / "run.jsonl"
-    ResumeFile(journal, None, None).close()
+    ResumeFile(journal, JobAsk()).close()
     with pytest.raises(ConfigError, match="another prompt"):
-        ResumeFile(journal, "Read the text overlay.", None)
+        ResumeFile(journal, JobAsk(prompt="Read the text overlay."))
 
 
 def test_a_scenes_rerun_with_the_resume_file_sends_no_shot_already_described(proxy, tmp_path):
