@@ -73,7 +73,7 @@ class JobResult:
 
 
 class Worker:
-    """The process-wide model, engine and frame pool; `run_job` serves one job."""
+    """The process-wide model, engine, download and frame threads; `run_job` serves one job."""
 
     def __init__(self, settings: Settings, loaded: LoadedModel):
         self.settings = settings
@@ -175,9 +175,10 @@ class Worker:
                         data = await loop.run_in_executor(self.download_pool, self._fetch, source)
                 else:
                     data = await loop.run_in_executor(self.frame_pool, self._fetch, source)
-                timings.fetch_s.append(time.perf_counter() - started)
+                fetched = time.perf_counter()
+                timings.fetch_s.append(fetched - started)
                 prepared = await loop.run_in_executor(self.frame_pool, self._prepare, data, request)
-                timings.prepare_s.append(time.perf_counter() - started - timings.fetch_s[-1])
+                timings.prepare_s.append(time.perf_counter() - fetched)
             except FrameError as err:
                 return err
             except Exception as err:  # a bug must cost one frame, not the job
