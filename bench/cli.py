@@ -1,11 +1,12 @@
 """`python -m bench`: the worker's throughput beside the earlier worker's loop, in one process.
 
-Builds the model (`--model`), makes real-looking frames, warms up, then runs the modes in order
+Builds the model (`--model`: any supported family at full size with random weights, the tiny
+one or a MODEL_ID), makes real-looking frames, warms up, then runs the modes in order
 (`bench/runs.py`): `baseline`, `batched` at each batch size until out-of-memory, and the
 caller's 5-frame jobs through the real worker (`jobs_sequential`, `jobs_concurrent`,
 `jobs_production`). After every run the results file is rewritten atomically; at the end a
-table is printed. `--memory-table` prints the arithmetic peak-memory estimate for the full model
-on a 24 GB card and exits without building a model.
+table is printed. `--memory-table` prints the arithmetic peak-memory estimate for the full-size
+LLaVA-NeXT on a 24 GB card and exits without building a model.
 """
 
 from __future__ import annotations
@@ -23,21 +24,28 @@ from frame_describer.settings import Settings
 
 from . import memory, models, report, runs
 from .frames import FRAME_SIZE, synthetic_frames
+from .full_size import EXPECTED_IMAGE_TOKENS
+from .records import RunRecord
 
 log = logging.getLogger("bench")
 
 MODES = ("baseline", "batched", "jobs_sequential", "jobs_concurrent", "jobs_production")
-# Image tokens the real processor gives per frame size (anyres, default pinpoints); the
-# full-size processor built here must agree. 854x480 is a hair wider than 16:9 and loses a row pair.
-EXPECTED_IMAGE_TOKENS = {(854, 480): 1850, (1280, 720): 1948, (1920, 1080): 1948, (640, 480): 2340}
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     add = parser.add_argument
-    add("--model", help="tiny, full or a MODEL_ID (default: full on CUDA, tiny on CPU, or MODEL_ID)")
-    add("--layers", type=int, help="with --model full: keep N layers per tower at real widths (CPU dry run)")
-    add("--dtype", choices=["float16", "bfloat16", "float32"], help="default: float16 on CUDA, else float32")
+    add(
+        "--model",
+        help=f"a family ({', '.join(models.FAMILIES)}; full = llava_next) at full size with random "
+        "weights, tiny, or a MODEL_ID (default: full on CUDA, tiny on CPU, or MODEL_ID)",
+    )
+    add("--layers", type=int, help="with a family: keep N layers per tower at real widths (CPU dry run)")
+    add(
+        "--dtype",
+        choices=["float16", "bfloat16", "float32"],
+        help="default on CUDA: the family's own (float16 for LLaVA, bfloat16 for most), else float32",
+    )
     add("--attn", default="sdpa", choices=["sdpa", "eager", "flash_attention_2"])
     add("--static-cache", action="store_true", help='generate with cache_implementation="static"')
     add("--new-tokens", type=int, default=150, help="forced output length per frame (default 150)")
@@ -48,7 +56,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--frames-per-job", type=int, default=5)
     add("--jobs-batch-size", type=int, help="jobs modes' batch size (default: best batched)")
     add("--frame-size", default="x".join(map(str, FRAME_SIZE)), help="WIDTHxHEIGHT (default 854x480)")
-    add("--output", type=Path, help="results file (default: bench/results/<device>[-variant].json)")
+    add("--output", type=Path, help="results file (default: <results-dir>/<device>[-<model>][-variant].json)")
+    add("--results-dir", type=Path, default=report.RESULTS_DIR, help="default: bench/results")
     add("--memory-table", action="store_true", help="print the 24 GB card's memory estimate and exit")
     args = parser.parse_args(argv)
     args.command = ("python -m bench " + shlex.join(sys.argv[1:] if argv is None else argv)).rstrip()
@@ -83,8 +92,8 @@ def main(argv: list[str] | None = None) -> Path | None:
 def _bench(args: argparse.Namespace, device: torch.device) -> Path:
     """Build the model and frames, warm up, run the plan; the results file is kept up to date."""
     settings = Settings.from_env()
-    dtype = args.dtype or models.default_dtype(device)
     choice = args.model or models.default_choice(settings)
+    dtype = args.dtype or models.default_dtype(device, choice)
     loaded, label = models.build(choice, dtype, args.attn, DEFAULT_PROMPT, args.layers)
     if args.static_cache:
         # NOTE: transformers compiles the decoding step for a static cache on CUDA, once per shape.
@@ -94,12 +103,13 @@ def _bench(args: argparse.Namespace, device: torch.device) -> Path:
     ctx = runs.BenchContext(
         loaded, settings, DEFAULT_PROMPT, args.new_tokens, synthetic_frames(frame_count, args.frame_size)
     )
-    header = _header(args, ctx, label, dtype)
-    output = args.output or report.default_output(device, _variant(args, label, device, dtype))
+    family = models.family_key(choice)
+    header = _header(args, ctx, label, dtype, family)
+    variant = _variant(args, choice, label, device, dtype)
+    output = args.output or report.default_output(device, variant, args.results_dir)
     shapes = memory.Shapes.of(loaded.model.config, header["parameters"])
-    full_size = choice == "full"
 
-    records: list[runs.RunRecord] = []
+    records: list[RunRecord] = []
     skipped: list[dict] = []
     out_of_memory = False
     runs.warm_up(ctx, args.static_cache)
@@ -130,7 +140,9 @@ def _bench(args: argparse.Namespace, device: torch.device) -> Path:
             )
             records.append(record)
             log.info("%s at batch size %d: %.3f s per frame", mode, batch_size, record.s_per_frame)
-        card = memory.card_block(shapes, records, args.new_tokens, loaded.dtype.itemsize) if full_size else {}
+        # The 24 GB card block sizes the default model's MAX_BATCH_SIZE only.
+        on_card = family == "llava_next"
+        card = memory.card_block(shapes, records, args.new_tokens, loaded.dtype.itemsize) if on_card else {}
         report.write(output, header, records, skipped, card)
     print(report.table(records, skipped))
     print(f"results written to {output}")
@@ -152,7 +164,7 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, int, int]]:
     return plan
 
 
-def _run(ctx: runs.BenchContext, args, mode: str, batch_size: int, count: int) -> runs.RunRecord:
+def _run(ctx: runs.BenchContext, args, mode: str, batch_size: int, count: int) -> RunRecord:
     if mode == "baseline":
         return runs.run_baseline(ctx, count)
     if mode == "batched":
@@ -168,12 +180,12 @@ def _skip(mode: str, batch_size: int, reason: str) -> dict:
     return {"mode": mode, "batch_size": batch_size, "reason": reason.splitlines()[0][:200]}
 
 
-def _header(args, ctx: runs.BenchContext, label: str, dtype: str) -> dict:
+def _header(args, ctx: runs.BenchContext, label: str, dtype: str, family: str | None) -> dict:
     """What the results file says about the whole run, after checking the image token count."""
     image_tokens, text_tokens = ctx.token_counts()
-    expected = EXPECTED_IMAGE_TOKENS.get(args.frame_size)
-    if label.startswith("full-random") and expected is not None and image_tokens != expected:
-        raise SystemExit(f"{image_tokens} image tokens per frame; the real processor gives {expected}")
+    expected = EXPECTED_IMAGE_TOKENS.get(family, {}).get(args.frame_size)
+    if expected is not None and image_tokens != expected:
+        raise SystemExit(f"{image_tokens} image tokens per frame; {family}'s real processor gives {expected}")
     width, height = args.frame_size
     print(
         f"{label} on {report.device_name(ctx.device)}, {dtype}: {image_tokens} image tokens "
@@ -184,6 +196,8 @@ def _header(args, ctx: runs.BenchContext, label: str, dtype: str) -> dict:
         **report.environment(ctx.device),
         "command": args.command,
         "model": label,
+        "family": ctx.loaded.family.name,
+        "image_detail": ctx.loaded.image_detail,
         "parameters": sum(p.numel() for p in ctx.loaded.model.parameters()),
         "dtype": dtype,
         "attn_implementation": args.attn,
@@ -206,17 +220,21 @@ def _header(args, ctx: runs.BenchContext, label: str, dtype: str) -> dict:
     }
 
 
-def _best_batch(records: list[runs.RunRecord]) -> int | None:
+def _best_batch(records: list[RunRecord]) -> int | None:
     batched = [r for r in records if r.mode == "batched"]
     return max(batched, key=lambda r: r.frames_per_s).batch_size if batched else None
 
 
-def _variant(args: argparse.Namespace, label: str, device: torch.device, dtype: str) -> list[str]:
-    """What differs from the device's default configuration, for the results file's name."""
+def _variant(args, choice: str, label: str, device: torch.device, dtype: str) -> list[str]:
+    """The model and what differs from its default configuration, for the results file's name:
+    `<family>[-N-layers]` for a family, nothing for the tiny model on a CPU, else the label."""
+    family = models.family_key(choice)
     variant = []
-    if label != ("full-random" if device.type == "cuda" else "tiny-random"):
+    if family:
+        variant += [family] + ([] if args.layers is None else [f"{args.layers}-layers"])
+    elif label != "tiny-random" or device.type == "cuda":
         variant.append(label)
-    if dtype != models.default_dtype(device):
+    if dtype != models.default_dtype(device, choice):
         variant.append(dtype)
     if args.attn != "sdpa":
         variant.append(args.attn)

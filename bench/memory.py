@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from frame_describer.prompt import DEFAULT_PROMPT
 
-from . import models
-from .runs import GIB, RunRecord
+from . import full_size
+from .records import GIB, RunRecord
 
 # cuBLAS workspaces, rotary tables, the vision tower's transient outputs: not per token.
 FIXED_OVERHEAD_GIB = 0.5
@@ -44,6 +44,11 @@ class Shapes:
 
     @classmethod
     def of(cls, config, parameters: int) -> Shapes:
+        """The shapes of any supported family's language model (`config.text_config`).
+
+        NOTE: Gemma 3's sliding-window layers (five in six) keep at most 1,024 tokens of cache;
+        counting them as full layers makes the KV cache an upper bound for prompts longer than that.
+        """
         text = config.text_config
         head_dim = getattr(text, "head_dim", None) or text.hidden_size // text.num_attention_heads
         return cls(
@@ -162,11 +167,11 @@ def _largest(peaks: dict[int, float]) -> int:
 
 
 def estimate_text() -> str:
-    """The arithmetic for the full model in fp16, from the config alone (`--memory-table`)."""
-    config = models.load_config()
-    processor = models.build_processor(config, DEFAULT_PROMPT)
-    prompt_tokens = CARD_IMAGE_TOKENS + models.text_tokens(processor, DEFAULT_PROMPT)
-    shapes = Shapes.of(config, models.parameter_count(config))
+    """The arithmetic for the full-size LLaVA-NeXT in fp16, from the config alone (`--memory-table`)."""
+    config = full_size.load_config("llava_next")
+    processor = full_size.build_processor("llava_next", config, DEFAULT_PROMPT)
+    prompt_tokens = CARD_IMAGE_TOKENS + full_size.text_tokens(processor, DEFAULT_PROMPT)
+    shapes = Shapes.of(config, full_size.parameter_count(config))
     rows = estimate_rows(shapes, [1, 2, 4, 6, 8, 10, 12, 14, 16, 20, 24, 32], prompt_tokens, CARD_NEW_TOKENS)
     weights = shapes.parameters * 2
     return "\n".join(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .runs import GIB, RunRecord
+from .records import GIB, RunRecord
 
 RESULTS_DIR = Path(__file__).with_name("results")
 _REPO = Path(__file__).resolve().parent.parent
@@ -31,9 +31,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def default_output(device: torch.device, variant: list[str]) -> Path:
-    """`<device>.json` for the default configuration, `<device>-<variant>.json` for others."""
-    return RESULTS_DIR / (slug("-".join([device_name(device), *variant])) + ".json")
+def default_output(device: torch.device, variant: list[str], folder: Path = RESULTS_DIR) -> Path:
+    """`<device>-<variant>.json` (`nvidia-h100-80gb-hbm3-qwen3-vl.json`), `<device>.json` without one."""
+    return folder / (slug("-".join([device_name(device), *variant])) + ".json")
 
 
 def environment(device: torch.device) -> dict:

@@ -20,13 +20,12 @@ import dataclasses
 import io
 import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 from PIL import Image
 
+from frame_contract import codes
 from frame_describer.decode import decode_frame
 from frame_describer.engine import DescriptionEngine
 from frame_describer.frame_types import Description, GenerationOptions, Outcome, PreparedFrame
@@ -38,71 +37,11 @@ from frame_describer.prompt import chat_messages
 from frame_describer.settings import Settings
 from frame_describer.worker import Worker
 
-GIB = 1024**3
+from .records import Measurement, RunRecord, measured
 
 
 class OutOfMemory(RuntimeError):
     """A run hit CUDA out-of-memory: it did not fit, and larger batch sizes are not tried."""
-
-
-@dataclass
-class RunRecord:
-    """One mode at one batch size: `frames` frames described in `seconds`."""
-
-    mode: str
-    batch_size: int
-    frames: int
-    seconds: float
-    peak_gpu_gib: float | None  # torch.cuda.max_memory_allocated
-    peak_reserved_gib: float | None  # torch.cuda.max_memory_reserved: what the card must hold
-    image_tokens_per_frame: int
-    text_tokens_per_frame: int
-    new_tokens_per_frame: float  # what the model produced, counted from its output
-    batches: int  # generate calls
-    failed: int = 0
-    jobs_in_flight: int | None = None
-    prefill_s_per_frame: float | None = None  # one generate of a single new token
-    decode_ms_per_step: float | None = None  # one decoding step of a whole batch
-    preprocess_s_per_frame: float | None = None  # decode + processor on one CPU thread
-    largest_batch: int | None = None
-    estimated_peak_gib: float | None = None  # bench/memory.py's arithmetic for this batch
-    speedup_vs_baseline: float | None = None
-    note: str = ""
-
-    @property
-    def s_per_frame(self) -> float:
-        return self.seconds / self.frames
-
-    @property
-    def frames_per_s(self) -> float:
-        return self.frames / self.seconds
-
-    def to_json(self) -> dict:
-        return {**asdict(self), "s_per_frame": self.s_per_frame, "frames_per_s": self.frames_per_s}
-
-
-@dataclass
-class Measurement:
-    seconds: float = 0.0
-    peak_gpu_gib: float | None = None
-    peak_reserved_gib: float | None = None
-
-
-@contextmanager
-def measured(device: torch.device) -> Iterator[Measurement]:
-    """Time the block between two synchronisations; the peak memory counters start fresh."""
-    result = Measurement()
-    cuda = device.type == "cuda"
-    if cuda:
-        torch.cuda.reset_peak_memory_stats(device)
-        torch.cuda.synchronize(device)
-    started = time.perf_counter()
-    yield result
-    if cuda:
-        torch.cuda.synchronize(device)
-        result.peak_gpu_gib = torch.cuda.max_memory_allocated(device) / GIB
-        result.peak_reserved_gib = torch.cuda.max_memory_reserved(device) / GIB
-    result.seconds = time.perf_counter() - started
 
 
 @dataclass
@@ -127,13 +66,15 @@ class BenchContext:
         return GenerationOptions(max_new_tokens=self.new_tokens, min_new_tokens=self.new_tokens)
 
     def prepared(self, count: int) -> list[PreparedFrame]:
-        """The first `count` frames decoded and preprocessed as the worker does (timed once)."""
+        """The first `count` frames decoded and preprocessed as the worker does (timed once), at
+        the model's image detail (`high`: the family's own settings for it)."""
         todo = self.frames[len(self._prepared) : count]
         if todo:
             started = time.perf_counter()
             for data in todo:
                 image = decode_frame(data, self.settings.max_image_pixels)
-                self._prepared.append(prepare_frame(self.loaded, image, self.prompt, self.options))
+                detail = self.loaded.image_detail
+                self._prepared.append(prepare_frame(self.loaded, image, self.prompt, self.options, detail))
             if self.preprocess_s_per_frame is None:
                 self.preprocess_s_per_frame = (time.perf_counter() - started) / len(todo)
         return self._prepared[:count]
@@ -144,8 +85,14 @@ class BenchContext:
         return first.image_tokens, first.sequence_length - first.image_tokens
 
     def record(self, mode: str, batch_size: int, timing: Measurement, outcomes: list[Outcome], **extra):
-        described = [o for o in outcomes if isinstance(o, Description)]
-        failures = [str(o) for o in outcomes if not isinstance(o, Description)]
+        # NOTE: random weights may decode to whitespace only (Gemma 3's tied embeddings repeat the
+        # prompt's last token, a newline): the forced length was still generated, so such a frame
+        # counts as described, and `empty` says how many there were.
+        empty = [o for o in outcomes if getattr(o, "code", None) == codes.EMPTY_DESCRIPTION]
+        described = [o for o in outcomes if isinstance(o, Description)] + [
+            Description("", self.new_tokens) for _ in empty
+        ]
+        failures = [str(o) for o in outcomes if not isinstance(o, Description) and o not in empty]
         if not described:
             raise RuntimeError(f"no frame was described: {failures[0] if failures else 'no frames'}")
         image_tokens, text_tokens = self.token_counts()
@@ -160,6 +107,7 @@ class BenchContext:
             text_tokens_per_frame=text_tokens,
             new_tokens_per_frame=sum(d.new_tokens for d in described) / len(described),
             failed=len(failures),
+            empty=len(empty),
             note=failures[0] if failures else "",
             **extra,
         )
@@ -225,7 +173,8 @@ def _baseline_inputs(ctx: BenchContext, data: bytes):
     processor = ctx.loaded.processor
     image = Image.open(io.BytesIO(data)).convert("RGB")
     text = processor.apply_chat_template(chat_messages(ctx.prompt), add_generation_prompt=True)
-    inputs = processor(images=image, text=text, return_tensors="pt").to(ctx.device)
+    detail = ctx.loaded.detail_kwargs(ctx.loaded.image_detail)
+    inputs = processor(images=image, text=text, return_tensors="pt", **detail).to(ctx.device)
     inputs["pixel_values"] = inputs["pixel_values"].to(ctx.loaded.dtype)
     return inputs
 
@@ -285,6 +234,7 @@ def run_jobs(
             frames=tuple(FrameSource("base64", f) for f in frames[i : i + frames_per_job]),
             prompt=ctx.prompt,
             generation=ctx.options,
+            detail=ctx.loaded.image_detail,
         )
         for i in range(0, len(frames), frames_per_job)
     ]

@@ -2,13 +2,15 @@
 
 The image settings below are those of the checkpoints the README recommends (each with where it
 came from); the tokenizer is the tiny one, which has the same special tokens, so the number of
-image tokens a frame becomes is the real one. `python -m tests.real_processors` prints the table
+image tokens a frame becomes is the real one (the benchmark swaps in a tokenizer of the real
+size made from it: `bench/tokenizer.py`). `python -m tests.real_processors` prints the table
 of image tokens per frame at each image-detail setting.
 """
 
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 
 from PIL import Image
 
@@ -35,15 +37,16 @@ DETAIL = {
     "internvl": {"high": {}, "low": {"max_patches": 1}},
 }
 LOAD_TIME = {"llava_next", "llava_onevision"}
+MakeTokenizer = Callable[[object], object]
 
 
-def _llava_next(_):
+def _llava_next(make_tokenizer: MakeTokenizer):
     from transformers import LlavaNextImageProcessor, LlavaNextProcessor
 
     from tests.tiny_model import CHAT_TEMPLATE, build_tokenizer
 
-    tokenizer = build_tokenizer()
-    # llava-hf/llava-v1.6-mistral-7b-hf's preprocessor_config.json (as in bench/full_model.py).
+    template = build_tokenizer()
+    # llava-hf/llava-v1.6-mistral-7b-hf's preprocessor_config.json.
     image_processor = LlavaNextImageProcessor(
         size={"shortest_edge": 336},
         crop_size={"height": 336, "width": 336},
@@ -52,7 +55,7 @@ def _llava_next(_):
     )
     return LlavaNextProcessor(
         image_processor=image_processor,
-        tokenizer=tokenizer,
+        tokenizer=make_tokenizer(template),
         patch_size=14,
         vision_feature_select_strategy="default",
         num_additional_image_tokens=1,
@@ -60,8 +63,10 @@ def _llava_next(_):
     )
 
 
-def _real(family: str):
-    """The tiny processor's tokenizer and template around the real checkpoint's image settings."""
+def real_processor(family: str, make_tokenizer: MakeTokenizer | None = None):
+    """The real checkpoint's image settings and processor class, with the tiny processor's chat
+    template and tokenizer, or the tokenizer `make_tokenizer` makes from the tiny one (which
+    then serves as the list of the family's special tokens)."""
     from transformers import (
         Gemma3ImageProcessor,
         GotOcr2ImageProcessor,
@@ -71,10 +76,11 @@ def _real(family: str):
         SmolVLMImageProcessor,
     )
 
+    make_tokenizer = make_tokenizer or (lambda tokenizer: tokenizer)
     if family == "llava_next":
-        return _llava_next(family)
+        return _llava_next(make_tokenizer)
     _, tiny = tiny_parts(family)
-    common = dict(tokenizer=tiny.tokenizer, chat_template=tiny.chat_template)
+    common = dict(tokenizer=make_tokenizer(tiny.tokenizer), chat_template=tiny.chat_template)
     video = dict(video_processor=tiny.video_processor) if hasattr(tiny, "video_processor") else {}
     if family == "qwen2_5_vl":
         # Qwen/Qwen2.5-VL-7B-Instruct preprocessor_config.json: min_pixels 3136, max_pixels 12845056.
@@ -152,7 +158,7 @@ def _feature_token_id(family: str, processor) -> int:
 
 def image_tokens(family: str, detail: str, size: tuple[int, int] = (854, 480)) -> tuple[int, int]:
     """(image features, all tokens the image adds to the prompt) for one frame of `size`."""
-    processor = _real(family)
+    processor = real_processor(family)
     kwargs = dict(DETAIL[family][detail])
     if family in LOAD_TIME and kwargs:
         processor.image_processor.image_grid_pinpoints = kwargs.pop("image_grid_pinpoints")

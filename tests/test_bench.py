@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from bench.cli import MODES, main
-from bench.models import build_processor, load_config
+from bench.full_size import build_processor, load_config
 from frame_describer.prompt import DEFAULT_PROMPT, chat_messages
 
 REPO = Path(__file__).resolve().parent.parent
@@ -39,7 +39,7 @@ def test_a_small_benchmark_run_writes_every_mode_and_field(tmp_path):
 def test_the_full_size_processor_gives_the_real_image_token_counts():
     from PIL import Image
 
-    processor = build_processor(load_config(), DEFAULT_PROMPT)
+    processor = build_processor("llava_next", load_config("llava_next"), DEFAULT_PROMPT)
     text = processor.apply_chat_template(chat_messages(DEFAULT_PROMPT), add_generation_prompt=True)
     counts = {}
     for size in [(854, 480), (1280, 720), (640, 480)]:
@@ -91,7 +91,7 @@ def test_the_full_size_path_runs_on_a_cpu_with_one_layer_per_tower(tmp_path):
     )
 
     results = json.loads(output.read_text())
-    assert results["model"] == "full-random-1-layers"
+    assert results["model"] == "llava_next-random-1-layers"
     assert results["image_tokens_per_frame"] == 1850
     assert [(r["mode"], r["failed"]) for r in results["runs"]] == [("batched", 0), ("jobs_production", 0)]
     assert results["card_24gb"]["largest_batch_estimated"] > 0
