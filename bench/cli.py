@@ -29,7 +29,7 @@ from .records import RunRecord
 
 log = logging.getLogger("bench")
 
-MODES = ("baseline", "batched", "jobs_sequential", "jobs_concurrent", "jobs_production")
+MODES = ("baseline", "batched", "jobs_sequential", "jobs_concurrent", "jobs_production", "fields")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -114,8 +114,10 @@ def _bench(args: argparse.Namespace, device: torch.device) -> Path:
     out_of_memory = False
     runs.warm_up(ctx, args.static_cache)
     for mode, batch_size, count in plan:
-        if mode in ("jobs_sequential", "jobs_concurrent"):
+        if mode in ("jobs_sequential", "jobs_concurrent", "fields"):
             batch_size = args.jobs_batch_size or _best_batch(records) or settings.max_batch_size
+        if mode == "fields":
+            count = args.frames or 2 * batch_size  # as the batched run at that size: side by side
         if mode == "batched" and out_of_memory:
             skipped.append(_skip(mode, batch_size, "not tried: a smaller batch ran out of GPU memory"))
             continue
@@ -161,6 +163,8 @@ def _plan(args: argparse.Namespace) -> list[tuple[str, int, int]]:
     plan += [(m, 0, jobs_frames) for m in ("jobs_sequential", "jobs_concurrent") if m in args.modes]
     if "jobs_production" in args.modes:
         plan.append(("jobs_production", Settings().max_batch_size, jobs_frames))
+    if "fields" in args.modes:  # its batch size and frames come later: enough frames for either
+        plan.append(("fields", 0, args.frames or 2 * max(args.batch_sizes + [Settings().max_batch_size])))
     return plan
 
 
@@ -169,6 +173,8 @@ def _run(ctx: runs.BenchContext, args, mode: str, batch_size: int, count: int) -
         return runs.run_baseline(ctx, count)
     if mode == "batched":
         return runs.run_batched(ctx, batch_size, count)
+    if mode == "fields":
+        return runs.run_fields(ctx, batch_size, count)
     # The production defaults, not this process's environment: what a deployed worker does.
     in_flight = {"jobs_sequential": 1, "jobs_concurrent": args.jobs}.get(mode, Settings().max_concurrent_jobs)
     jobs = dict(jobs=args.jobs, frames_per_job=args.frames_per_job)

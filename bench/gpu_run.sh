@@ -11,7 +11,7 @@
 # time left (BENCH_BUDGET_S, default 450 s from the start) is too short, and each stopped by
 # `timeout -k` at what is left:
 #   1. LLaVA-NeXT (the default model), fp16, every mode: baseline, batched 1..32 until
-#      out-of-memory, 5-frame jobs (~4 min)
+#      out-of-memory, 5-frame jobs, fields beside text at the best batch size (~4.5 min)
 #   2. LLaVA-NeXT bf16, batched at 1 and 16 only, against step 1's fp16 rows (~1.5 min)
 #   3. LLaVA-NeXT fp16 with a static cache (compiled decoding step), batched at 16 only (~3 min)
 #   4. families side by side, if at least 150 s are left: Qwen3-VL, Molmo 2 and Gemma 3, one

@@ -78,7 +78,8 @@ def _host_cpu() -> str | None:
 
 
 def summary(runs: list[RunRecord]) -> dict:
-    """Best batched run and its speed-up over the baseline; jobs at once over one at a time."""
+    """Best batched run and its speed-up over the baseline; jobs at once over one at a time;
+    fields beside text at the same batch size."""
     by_mode: dict[str, list[RunRecord]] = {}
     for run in runs:
         by_mode.setdefault(run.mode, []).append(run)
@@ -98,6 +99,19 @@ def summary(runs: list[RunRecord]) -> dict:
         result["jobs_concurrent_vs_sequential"] = concurrent[0].frames_per_s / sequential[0].frames_per_s
     if "jobs_production" in by_mode:
         result["jobs_production_s_per_frame"] = by_mode["jobs_production"][0].s_per_frame
+    fields = by_mode.get("fields", [None])[0]
+    text = next((r for r in by_mode.get("batched", []) if fields and r.batch_size == fields.batch_size), None)
+    if fields and text:
+        # Random weights stop where they like: per token is the fair comparison, per frame the bill.
+        result["fields_vs_text"] = {
+            "batch_size": fields.batch_size,
+            "text_s_per_frame": text.s_per_frame,
+            "fields_s_per_frame": fields.s_per_frame,
+            "text_new_tokens_per_frame": text.new_tokens_per_frame,
+            "fields_new_tokens_per_frame": fields.new_tokens_per_frame,
+            "s_per_token_ratio": (fields.s_per_frame / fields.new_tokens_per_frame)
+            / (text.s_per_frame / text.new_tokens_per_frame),
+        }
     return result
 
 

@@ -7,6 +7,8 @@
 - `jobs_*`: the caller's 5-frame base64 jobs through the real `Worker`, the same frame flow as
   production: one at a time, all at once, and at the production defaults (`MAX_BATCH_SIZE` and
   `MAX_CONCURRENT_JOBS` jobs in flight). Preprocessing overlapping generation is in the figure.
+- `fields`: the batched mode's frames at the best batch size, asking for `"output": "fields"`
+  (the fields prompt, constrained decoding): seconds and new tokens per frame beside text.
 
 A run that meets out-of-memory raises `OutOfMemory`: the worker would split such batches and go
 on, which keeps jobs alive but would time split batches without saying so.
@@ -219,6 +221,49 @@ def run_batched(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
         preprocess_s_per_frame=ctx.preprocess_s_per_frame,
         largest_batch=engine.stats.largest_batch,
     )
+
+
+def run_fields(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
+    """The batched mode's frames at the same batch size, asking for fields: the fields prompt,
+    constrained decoding, and as many new tokens as an object takes (the grammar's budget at
+    most; not forced, since the grammar decides where an object ends)."""
+    from frame_describer.constrained import compile_fields_grammar
+    from frame_describer.fields import fields_prompt
+
+    loaded = ctx.loaded
+    grammar = compile_fields_grammar(loaded.processor.tokenizer, loaded.model.generation_config.eos_token_id)
+    options = GenerationOptions(max_new_tokens=grammar.minimum_new_tokens, output="fields")
+    frames = [
+        prepare_frame(
+            loaded,
+            decode_frame(data, ctx.settings.max_image_pixels),
+            fields_prompt(),
+            options,
+            loaded.image_detail,
+        )
+        for data in ctx.frames[:count]
+    ]
+    generator = Generator(loaded, grammar)
+    out_of_memory = watch_out_of_memory(generator)
+    engine = DescriptionEngine(generator, batch_size, ctx.settings.batch_wait_ms / 1000)
+    try:
+        with measured(ctx.device) as timing:
+            outcomes = engine.describe(frames)
+    finally:
+        engine.close()
+    if out_of_memory:
+        raise OutOfMemory(f"a fields batch of {batch_size} ran out of GPU memory")
+    record = ctx.record(
+        "fields",
+        batch_size,
+        timing,
+        outcomes,
+        batches=math.ceil(count / batch_size),
+        largest_batch=engine.stats.largest_batch,
+    )
+    record.text_tokens_per_frame = frames[0].sequence_length - frames[0].image_tokens
+    record.note = record.note or f"token budget {grammar.minimum_new_tokens}"
+    return record
 
 
 def run_jobs(

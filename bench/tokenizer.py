@@ -11,7 +11,9 @@ and how many tokens a prompt becomes. So the stand-in has:
 - word pieces of at most 7 letters, single digits and single punctuation marks: about one token
   per short English word, as Mistral's, Qwen's and Gemma's tokenizers split plain English (the
   production prompt becomes ~105 tokens). The prompt passed as `extra_text` gets whole-piece
-  tokens, so it tokenizes to its piece count.
+  tokens, so it tokenizes to its piece count;
+- byte fallback, with the 256 byte pieces and the decoder of Mistral's tokenizer, so any text
+  can be spelled and llguidance can read it (the `fields` mode's grammar needs both).
 """
 
 from __future__ import annotations
@@ -76,7 +78,9 @@ def build_tokenizer(
     others = [token for token in dict.fromkeys([*specials, *roles.values()]) if token not in ids]
     vocab = dict(ids)
     free = _free_ids(set(ids.values()), vocab_size)
-    for token in [*others, *(piece for piece in pieces if piece not in ids and piece not in others)]:
+    byte_pieces = [f"<0x{byte:02X}>" for byte in range(256)]
+    words = (piece for piece in pieces if piece not in ids and piece not in others)
+    for token in [*others, *byte_pieces, *words]:
         token_id = next(free, None)
         if token_id is None:
             raise ValueError(f"{len(others) + len(pieces) + len(ids)} tokens do not fit in {vocab_size}")
@@ -84,9 +88,11 @@ def build_tokenizer(
     # Unused entries fill the vocabulary to the real size.
     vocab.update({f"▁w{token_id}": token_id for token_id in free})
 
-    core = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token=unk))
+    core = Tokenizer(models.BPE(vocab=vocab, merges=merges, unk_token=unk, byte_fallback=True))
     core.pre_tokenizer = pre_tokenizer
-    core.decoder = decoders.Metaspace(prepend_scheme="always", split=False)
+    core.decoder = decoders.Sequence(
+        [decoders.Replace("▁", " "), decoders.ByteFallback(), decoders.Fuse(), decoders.Strip(" ", 1, 0)]
+    )
     core.add_special_tokens([*ids, *others])
     return PreTrainedTokenizerFast(
         tokenizer_object=core, padding_side="left", extra_special_tokens=dict(named or {}), **roles

@@ -21,15 +21,17 @@ TOP_FIELDS = {"device", "date", "torch", "transformers", "dtype", "new_tokens", 
 
 
 def test_a_small_benchmark_run_writes_every_mode_and_field(tmp_path):
+    # The tiny test model's tokenizer cannot spell JSON: fields mode gets its own test below.
     output = tmp_path / "cpu.json"
+    modes = [mode for mode in MODES if mode != "fields"]
     main(
         ["--model", os.environ["MODEL_ID"], "--new-tokens", "3", "--frames", "4", "--batch-sizes", "1,2"]
-        + ["--jobs", "3", "--frames-per-job", "2", "--output", str(output)]
+        + ["--jobs", "3", "--frames-per-job", "2", "--modes", ",".join(modes), "--output", str(output)]
     )
 
     results = json.loads(output.read_text())
     assert results.keys() >= TOP_FIELDS
-    assert {run["mode"] for run in results["runs"]} == set(MODES)
+    assert {run["mode"] for run in results["runs"]} == set(modes)
     assert [r["batch_size"] for r in results["runs"] if r["mode"] == "batched"] == [1, 2]
     for run in results["runs"]:
         assert run.keys() >= RUN_FIELDS, run["mode"]
@@ -96,3 +98,20 @@ def test_the_full_size_path_runs_on_a_cpu_with_one_layer_per_tower(tmp_path):
     assert [(r["mode"], r["failed"]) for r in results["runs"]] == [("batched", 0), ("jobs_production", 0)]
     assert results["card_24gb"]["largest_batch_estimated"] > 0
     assert {"git_commit", "host_cpu"} <= results.keys()
+
+
+def test_the_fields_mode_runs_beside_text_on_the_same_frames(tmp_path):
+    from tests.fields_model import build_fields_model
+
+    model = build_fields_model(tmp_path / "fields-model")
+    output = tmp_path / "fields.json"
+    main(
+        ["--model", str(model), "--modes", "batched,fields", "--batch-sizes", "2", "--frames", "2"]
+        + ["--new-tokens", "3", "--output", str(output)]
+    )
+
+    results = json.loads(output.read_text())
+    fields = next(run for run in results["runs"] if run["mode"] == "fields")
+    assert (fields["batch_size"], fields["frames"], fields["failed"]) == (2, 2, 0)
+    comparison = results["summary"]["fields_vs_text"]
+    assert comparison["fields_new_tokens_per_frame"] > comparison["text_new_tokens_per_frame"] == 3
