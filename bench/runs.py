@@ -195,16 +195,7 @@ def _baseline_generate(ctx: BenchContext, inputs, new_tokens: int) -> torch.Tens
 def run_batched(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
     """`count` prepared frames through an engine whose batches hold `batch_size`."""
     frames = ctx.prepared(count)
-    generator = Generator(ctx.loaded)
-    out_of_memory = watch_out_of_memory(generator)
-    engine = DescriptionEngine(generator, batch_size, ctx.settings.batch_wait_ms / 1000)
-    try:
-        with measured(ctx.device) as timing:
-            outcomes = engine.describe(frames)
-    finally:
-        engine.close()
-    if out_of_memory:
-        raise OutOfMemory(f"a batch of {batch_size} ran out of GPU memory")
+    outcomes, timing, largest_batch = _through_engine(ctx, Generator(ctx.loaded), batch_size, frames)
     batches = math.ceil(count / batch_size)
     one_token = GenerationOptions(max_new_tokens=1, min_new_tokens=1)
     first_batch = [dataclasses.replace(f, options=one_token) for f in frames[:batch_size]]
@@ -219,8 +210,23 @@ def run_batched(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
         prefill_s_per_frame=prefill.seconds / len(first_batch),
         decode_ms_per_step=_decode_step_ms(timing.seconds / batches, prefill.seconds, ctx),
         preprocess_s_per_frame=ctx.preprocess_s_per_frame,
-        largest_batch=engine.stats.largest_batch,
+        largest_batch=largest_batch,
     )
+
+
+def _through_engine(ctx: BenchContext, generator: Generator, batch_size: int, frames: list[PreparedFrame]):
+    """`frames` through an engine of `batch_size` over `generator`, timed: (outcomes, timing,
+    largest batch); `OutOfMemory` when any batch did not fit."""
+    out_of_memory = watch_out_of_memory(generator)
+    engine = DescriptionEngine(generator, batch_size, ctx.settings.batch_wait_ms / 1000)
+    try:
+        with measured(ctx.device) as timing:
+            outcomes = engine.describe(frames)
+    finally:
+        engine.close()
+    if out_of_memory:
+        raise OutOfMemory(f"a batch of {batch_size} ran out of GPU memory")
+    return outcomes, timing, engine.stats.largest_batch
 
 
 def run_fields(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
@@ -243,23 +249,14 @@ def run_fields(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
         )
         for data in ctx.frames[:count]
     ]
-    generator = Generator(loaded, grammar)
-    out_of_memory = watch_out_of_memory(generator)
-    engine = DescriptionEngine(generator, batch_size, ctx.settings.batch_wait_ms / 1000)
-    try:
-        with measured(ctx.device) as timing:
-            outcomes = engine.describe(frames)
-    finally:
-        engine.close()
-    if out_of_memory:
-        raise OutOfMemory(f"a fields batch of {batch_size} ran out of GPU memory")
+    outcomes, timing, largest_batch = _through_engine(ctx, Generator(loaded, grammar), batch_size, frames)
     record = ctx.record(
         "fields",
         batch_size,
         timing,
         outcomes,
         batches=math.ceil(count / batch_size),
-        largest_batch=engine.stats.largest_batch,
+        largest_batch=largest_batch,
     )
     record.text_tokens_per_frame = frames[0].sequence_length - frames[0].image_tokens
     record.note = record.note or f"token budget {grammar.minimum_new_tokens}"
