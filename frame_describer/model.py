@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 
 import torch
 
@@ -45,7 +46,12 @@ class LoadedModel:
 
     def detail_kwargs(self, detail: str) -> dict:
         """Processor keyword arguments for a frame at `detail` ("high" or "low")."""
-        return self.family.detail(self.processor.image_processor)[detail]
+        return self._details[detail]
+
+    @cached_property
+    def _details(self) -> dict[str, dict]:
+        # Derived from the processor's own settings once, not for every frame.
+        return self.family.detail(self.processor.image_processor)
 
 
 def pick_dtype(settings: Settings, device: torch.device, family: Family) -> torch.dtype:
