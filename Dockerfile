@@ -6,7 +6,7 @@
 #   docker build --build-arg MODEL_ID= -t frame-describer:slim .
 # The CUDA line is 13.0 (torch 2.14.1's CUDA 13.0 build, NVIDIA driver 580+): this base image,
 # requirements.txt/.lock, .runpod's allowedCudaVersions and the README agree
-# (tests/test_cuda_line.py). The base image's NVIDIA_REQUIRE_CUDA also makes the NVIDIA container
+# (tests/deployment/test_cuda_line.py). The base image's NVIDIA_REQUIRE_CUDA also makes the NVIDIA container
 # runtime refuse a host whose driver is older.
 FROM nvidia/cuda:13.0.1-base-ubuntu24.04
 

@@ -3,7 +3,7 @@
 Each frame is decoded by `frame_describer.decode.decode_frame` in a fresh Python process, which
 reports its peak resident memory (`ru_maxrss`) less its resident memory just before decoding,
 so everything Pillow and numpy allocate counts. Prints one line per mode, with the frame's
-final 8-bit RGB size for comparison. Used by `tests/test_decode_memory.py`.
+final 8-bit RGB size for comparison. Used by `tests/worker/test_decode_memory.py`.
 """
 
 from __future__ import annotations

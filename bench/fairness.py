@@ -22,7 +22,7 @@ _REPO = Path(__file__).resolve().parent.parent
 
 def _tiny_model(folder: Path) -> Path:
     try:  # where the test model lives now, and where it lived before #12
-        builder = importlib.import_module("tests.tiny_model")
+        builder = importlib.import_module("testkit.tiny_model")
     except ImportError:
         builder = importlib.import_module("frame_describer.tiny_model")
     return builder.build_tiny_model(folder)
@@ -39,8 +39,8 @@ def main() -> None:
         RUNPOD_ALLOW_PRIVATE_DOWNLOAD_URLS="1",
         LOG_LEVEL="WARNING",
     )
-    from tests.frame_server import FrameServer
-    from tests.images import distinct_jpegs, jpeg
+    from testkit.frame_server import FrameServer
+    from testkit.images import distinct_jpegs, jpeg
 
     handler = importlib.import_module("handler")
     server = FrameServer()

@@ -52,7 +52,7 @@ class TimedProcessor(FieldsLogitsProcessor):
 def _load(seed: int, vocab_size: int) -> LoadedModel:
     from transformers import AutoProcessor, LlavaNextForConditionalGeneration
 
-    from tests.fields_model import build_fields_model
+    from testkit.fields_model import build_fields_model
 
     folder = build_fields_model(Path(tempfile.mkdtemp(prefix="fields-bench-")) / "model", seed, vocab_size)
     processor = AutoProcessor.from_pretrained(folder)
@@ -62,7 +62,7 @@ def _load(seed: int, vocab_size: int) -> LoadedModel:
 
 
 def _inputs(loaded: LoadedModel, batch: int, budget: int) -> dict:
-    from tests.images import frame
+    from testkit.images import frame
 
     options = GenerationOptions(max_new_tokens=budget)
     frames = [

@@ -7,7 +7,7 @@ weights are downloaded. `layers` keeps that many layers per tower at real widths
 runs on a CPU (the dry run and the tests).
 
 The processor is the family's real processor class with the released checkpoint's image settings
-(`tests/real_processors.py`, the same builders the worker's tests use) around a stand-in tokenizer
+(`testkit/real_processors.py`, the same builders the worker's tests use) around a stand-in tokenizer
 (`bench/tokenizer.py`) whose special tokens sit at the ids below: the config's where it names one,
 else the released tokenizer's.
 """
@@ -84,7 +84,7 @@ TOKEN_IDS: dict[str, dict[str, str | int]] = {
 FAMILIES = tuple(TOKEN_IDS)
 
 # Image tokens (features) the family's real processor gives a frame at `high` detail
-# (`python -m tests.real_processors`); the processor built here must agree.
+# (`python -m testkit.real_processors`); the processor built here must agree.
 EXPECTED_IMAGE_TOKENS: dict[str, dict[tuple[int, int], int]] = {
     # anyres, default pinpoints: 854x480 is a hair wider than 16:9 and loses a row pair.
     "llava_next": {(854, 480): 1850, (1280, 720): 1948, (1920, 1080): 1948, (640, 480): 2340},
@@ -151,7 +151,7 @@ def vocab_size(config) -> int:
 
 def build_processor(family: str, config, prompt: str):
     """The family's real processor around a stand-in tokenizer of the config's size and ids."""
-    from tests.real_processors import real_processor
+    from testkit.real_processors import real_processor
 
     from .tokenizer import like
 

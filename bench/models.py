@@ -59,7 +59,7 @@ def build(
         loaded = full_size.build(family, dtype, attn_implementation, prompt, layers)
         label = f"{family}-random" + ("" if layers is None else f"-{layers}-layers")
     elif choice == "tiny":
-        from tests.tiny_model import build_tiny_model
+        from testkit.tiny_model import build_tiny_model
 
         folder = build_tiny_model(Path(tempfile.mkdtemp(prefix="bench-tiny-")) / "model")
         loaded, label = _load(str(folder), dtype, attn_implementation), "tiny-random"

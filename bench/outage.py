@@ -1,7 +1,7 @@
 """What a short outage of the endpoint costs a run: `python -m bench.outage`.
 
 Starts the real worker's local API (`python handler.py --rp_serve_api`) on a tiny random model,
-puts the tests' fault proxy (`tests/client_proxy.py`) in front of it, and describes `--frames`
+puts the tests' fault proxy (`testkit/client_proxy.py`) in front of it, and describes `--frames`
 distinct 854x480 JPEGs through `describe_frames` with the client's default options. As the first
 job finishes, the proxy goes down for `--down-s` seconds (17 by default, the outage the issue
 measured): it refuses connections and drops every answer, that job's included, while the other
@@ -29,9 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.client_proxy import ApiProxy
-from tests.images import distinct_jpegs
-from tests.tiny_model import build_tiny_model
+from testkit.client_proxy import ApiProxy
+from testkit.images import distinct_jpegs
+from testkit.tiny_model import build_tiny_model
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -22,7 +22,7 @@ import json
 import string
 from collections.abc import Iterator, Mapping, Sequence
 
-from tests.tiny_tokenizer import CORPUS
+from testkit.tiny_tokenizer import CORPUS
 
 _ROLES = ("bos_token", "eos_token", "unk_token", "pad_token")
 _PIECE = r"▁?(?:[A-Za-z]{1,7}|\d|[^\sA-Za-z\d▁])|▁"

@@ -9,7 +9,7 @@ cd "$root"
 bash scripts/setup.sh requirements.txt
 if [ "${1:-}" = "--tiny" ]; then
   shift
-  [ -f .tiny-model/config.json ] || .venv/bin/python -m tests.tiny_model .tiny-model
+  [ -f .tiny-model/config.json ] || .venv/bin/python -m testkit.tiny_model .tiny-model
   export MODEL_ID="$root/.tiny-model"
 fi
 exec .venv/bin/python handler.py "$@"

@@ -2,7 +2,7 @@
  * Frames for the tests: real JPEGs, and a real HTTP server on 127.0.0.1 that serves them (or a
  * 404, garbage, a 503 a few times first) and counts every request.
  *
- * The JPEGs are the Python suite's own (`tests/images.py`, 854x480 like render-api's frames),
+ * The JPEGs are the Python suite's own (`testkit/images.py`, 854x480 like render-api's frames),
  * made by the worker's interpreter: Node has no JPEG encoder and the tests want no dependency.
  */
 
@@ -20,7 +20,7 @@ export function distinctJpegs(count: number): Buffer[] {
   if (cached) return cached;
   const script =
     "import base64, json, sys\n" +
-    "from tests.images import distinct_jpegs\n" +
+    "from testkit.images import distinct_jpegs\n" +
     "print(json.dumps([base64.b64encode(d).decode() for d in distinct_jpegs(int(sys.argv[1]))]))";
   const run = spawnSync(PYTHON, ["-c", script, String(count)], { cwd: REPO_ROOT, encoding: "utf8" });
   if (run.status !== 0) throw new Error(`making test JPEGs failed: ${run.stderr}`);

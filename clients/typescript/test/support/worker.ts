@@ -20,7 +20,7 @@ export const PACKAGE_ROOT = fileURLToPath(new URL("../../../", import.meta.url))
 export const REPO_ROOT = resolve(PACKAGE_ROOT, "../..");
 export const PYTHON = resolve(PACKAGE_ROOT, process.env.WORKER_PYTHON ?? "../../.venv/bin/python");
 /** Arguments after `python` that build the tiny model into the folder given last. */
-export const TINY_MODEL_BUILDER = (process.env.TINY_MODEL_BUILDER ?? "-m tests.tiny_model").split(" ");
+export const TINY_MODEL_BUILDER = (process.env.TINY_MODEL_BUILDER ?? "-m testkit.tiny_model").split(" ");
 
 /** The worker's settings for the tests (the Python suite's, plus a small MAX_FRAMES_PER_JOB). */
 export const WORKER_ENV = {
