@@ -1,4 +1,4 @@
-"""One CUDA line everywhere: the base image, torch, the lock, RunPod's host filter and the README agree.
+"""One CUDA line everywhere: the base image, torch, the lock, RunPod's host filter and the docs agree.
 
 A torch wheel built for a newer CUDA than a host's driver supports starts fine and sees no GPU,
 so these must never drift apart. The line is read from the Dockerfile's base image and every
@@ -50,8 +50,9 @@ def test_runpod_places_the_worker_only_on_hosts_of_the_line():
         assert allowed == [cuda_line()], listing
 
 
-def test_the_readme_and_the_requirements_comment_state_the_line():
+def test_the_deployment_docs_and_the_requirements_comment_state_the_line():
     line = cuda_line()
     assert f"The CUDA line is {line}" in (REPO / "requirements.txt").read_text()
-    assert f"CUDA {line}" in (REPO / "README.md").read_text()
-    assert "12.8 and newer" not in (REPO / "README.md").read_text()
+    for page in ("README.md", "docs/deployment.md"):
+        assert f"CUDA {line}" in (REPO / page).read_text(), page
+        assert "12.8 and newer" not in (REPO / page).read_text(), page

@@ -46,9 +46,9 @@ def test_the_model_field_says_the_image_is_offline():
     assert "offline" in INPUTS["MODEL_ID"]["description"]
 
 
-def test_every_gpu_pool_the_readme_recommends_is_in_the_listing():
-    readme = (REPO / "README.md").read_text()
-    recommended = set(re.findall(r"^\s*\| [^|]+ \| `([A-Z]+_\d+(?:_PRO)?)` \|", readme, re.M))
+def test_every_gpu_pool_the_deployment_docs_recommend_is_in_the_listing():
+    deployment = (REPO / "docs" / "deployment.md").read_text()
+    recommended = set(re.findall(r"^\s*\| [^|]+ \| `([A-Z]+_\d+(?:_PRO)?)` \|", deployment, re.M))
     assert recommended and recommended == set(HUB["config"]["gpuIds"].split(","))
 
 
