@@ -11,6 +11,8 @@ import pytest
 from frame_client import ClientOptions, describe_frames
 from frame_contract.output import FrameAnswer, build_output
 from frame_contract.policy import POLICY, SCALED_DURATIONS
+from frame_contract.policy_doc import TARGET as POLICY_PAGE
+from frame_contract.policy_doc import render
 from frame_contract.schema import FOLDERS, output_schema, schemas
 from frame_contract.typescript import TARGET, typescript_constants
 from testkit.local_api import REPO
@@ -61,3 +63,9 @@ def test_the_typescript_policy_holds_every_duration_in_milliseconds():
     policy = json.loads(text.split("export const POLICY = ", 1)[1].split(" as const;", 1)[0])
     assert policy["outageMs"] == POLICY.outage_s * 1000
     assert policy["batchSize"] == POLICY.batch_size
+
+
+def test_the_policy_page_holds_the_tables_the_contract_generates_now():
+    page = (REPO / POLICY_PAGE).read_text(encoding="utf-8")
+    assert page == render(page), "stale: run `python -m frame_contract.policy_doc`"
+    assert "| `outage_20s` |" in page
