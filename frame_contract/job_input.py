@@ -7,7 +7,8 @@
 Pure Python with no dependencies. The worker's parser takes its key set, allowed values and
 limits from `JOB_INPUT`; the JSON Schema that clients read is generated from it. A limit or a
 default that a deployment sets names its setting (the worker's environment variable); the value
-is that worker's. Rules between keys (one frame list, chosen by `format`) are `FRAMES_KEY`.
+is that worker's. An option (any key but the frame lists) sent as `null` means the same as the
+option left out. Rules between keys (one frame list, the one `format` names) are `FRAMES_KEY`.
 
 A later option is one more `InputKey` here, one field of the worker's resolved request, and
 the one line of the parser that reads it.

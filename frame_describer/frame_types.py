@@ -18,7 +18,6 @@ class GenerationOptions:
     """How to generate; frames share a batch only when their options are equal."""
 
     max_new_tokens: int
-    min_new_tokens: int | None = None  # the benchmark forces an exact output length
     output: str = "text"  # "text" (prose) or "fields" (one JSON object, constrained decoding)
 
 
