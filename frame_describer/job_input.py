@@ -101,15 +101,14 @@ def parse_job(job_input: Any, settings: Settings, model: ModelCapabilities) -> J
     if given is not None:
         given = _prompt(given, settings)
         model.check_prompt(given)
+    detail = _detail(job_input, settings, model)
+    tokens = _token_budget(job_input.get("max_new_tokens"), output, settings, model)
     return JobRequest(
         frames=tuple(FrameEntry(kind, entry) for entry in entries),
         prompt=fields_prompt(given) if output == FIELDS else given or DEFAULT_PROMPT,
         prompt_given=given is not None,
-        generation=GenerationOptions(
-            max_new_tokens=_token_budget(job_input.get("max_new_tokens"), output, settings, model),
-            output=output,
-        ),
-        detail=_detail(job_input, settings, model),
+        generation=GenerationOptions(max_new_tokens=tokens, output=output),
+        detail=detail,
     )
 
 
