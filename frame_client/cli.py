@@ -103,7 +103,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
                 max_new_tokens=args.max_new_tokens,
                 output="fields" if args.fields else "text",
                 on_progress=progress.update,
-                options=ClientOptions(outage_s=args.outage_s, job_timeout_s=args.job_timeout),
+                options=ClientOptions(outage_s=args.outage_s, job_timeout_s=args.job_timeout).scaled(
+                    args.time_scale
+                ),
                 resume=args.resume,
             )
             if shots is None:
@@ -195,7 +197,7 @@ def natural_key(name: str) -> list:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="describe-frames",
-        description="Describe video frames with the LLaVA-NeXT worker on RunPod; writes one JSON "
+        description="Describe video frames with the frame-describer worker on RunPod; writes one JSON "
         "object shaped like the worker's output (descriptions, failed_indices, errors, error_codes, count) "
         "over all frames, plus 'frames', the inputs in order.",
         epilog=f"The endpoint defaults to https://api.runpod.ai/v2/${ENDPOINT_ID_VAR}, the key to "
@@ -249,6 +251,8 @@ def _parser() -> argparse.ArgumentParser:
         "failed (default: %(default)g)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # For the conformance scenarios (frame_contract/scenarios): every policy duration times this.
+    parser.add_argument("--time-scale", type=_positive_seconds, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="log each job and retry")
     cli_scenes.add_arguments(parser)
     return parser
