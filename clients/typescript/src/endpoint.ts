@@ -5,8 +5,9 @@
  * Works with the hosted API (`https://api.runpod.ai/v2/{endpoint_id}`, the key as a Bearer
  * token, GET for status) and with the local API of `python handler.py --rp_serve_api` (routes
  * at the server root, no key on loopback, status by POST only: a GET answered 405 switches this
- * endpoint to POST). Transient failures of one call are retried here with backoff and
- * Retry-After; `codes.ts` says which.
+ * endpoint to POST). Transient failures of one call are retried here with capped backoff and
+ * Retry-After for as long as they last less than the outage window (`outageMs`); `codes.ts`
+ * says which. Answers are returned parsed and unchecked: the runner judges them.
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
@@ -31,6 +32,9 @@ export class RequestFailed extends Error {
   }
 }
 
+/** A 200 answer whose body is not JSON: a glitch between us and the endpoint, not an answer. */
+export class UnusableAnswer extends Error {}
+
 class MethodNotAllowed extends Error {}
 
 export class Endpoint {
@@ -47,26 +51,38 @@ export class Endpoint {
 
   /** Queue a job (`body` is the whole JSON body, `{"input": ...}`); resolves to its id. */
   async submit(body: string): Promise<string> {
-    const answer = await this.call("POST", "/run", body, this.settings.requestTimeoutMs);
-    if (typeof answer.id !== "string" || !answer.id) {
-      throw new RequestFailed("the endpoint's answer to /run has no job id", false, ClientCode.jobFailed);
+    let answer: unknown;
+    try {
+      answer = await this.call("POST", "/run", body, this.settings.requestTimeoutMs);
+    } catch (err) {
+      if (err instanceof UnusableAnswer) throw new RequestFailed(err.message, true, ClientCode.jobFailed);
+      throw err;
     }
-    return answer.id;
+    const id = isObject(answer) ? answer.id : undefined;
+    if (typeof id !== "string" || !id) {
+      throw new RequestFailed("the endpoint's answer to /run has no job id", true, ClientCode.jobFailed);
+    }
+    return id;
   }
 
-  /** The job's status object. On the local API this call runs the job, hence `timeoutMs`. */
-  async status(jobId: string, timeoutMs: number): Promise<Json> {
+  /**
+   * The job's status answer, parsed and unchecked; `UnusableAnswer` when it is not JSON. On the
+   * local API this call runs the job, hence `timeoutMs`. Retries stop at `giveUpAt` (a
+   * `performance.now()` value: the job's deadline) even inside the outage window.
+   */
+  async status(jobId: string, timeoutMs: number, giveUpAt?: number): Promise<unknown> {
     const path = `/status/${encodeURIComponent(jobId)}`;
     if (this.statusMethod === "GET") {
       try {
-        return await this.call("GET", path, undefined, Math.min(timeoutMs, this.settings.requestTimeoutMs));
+        const timeout = Math.min(timeoutMs, this.settings.requestTimeoutMs);
+        return await this.call("GET", path, undefined, timeout, giveUpAt);
       } catch (err) {
         if (!(err instanceof MethodNotAllowed)) throw err;
         log("%s answers status checks by POST only (the local API): using POST", this.config.url);
         this.statusMethod = "POST";
       }
     }
-    return this.call("POST", path, undefined, timeoutMs);
+    return this.call("POST", path, undefined, timeoutMs, giveUpAt);
   }
 
   /** Ask the endpoint to drop a job we gave up on; best effort, one try. */
@@ -103,11 +119,19 @@ export class Endpoint {
     }
   }
 
-  private async call(method: string, path: string, body: string | undefined, timeoutMs: number): Promise<Json> {
+  private async call(
+    method: string,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    giveUpAt?: number,
+  ): Promise<unknown> {
+    const { httpBackoffMs, maxBackoffMs, outageMs } = this.settings;
     const route = path.split("/")[1];
+    let failingSince: number | undefined; // the first failure of the current streak
     for (let attempt = 0; ; attempt++) {
       const answer = await this.send(method, path, body, timeoutMs);
-      let pause = this.settings.httpBackoffMs * 2 ** attempt;
+      let pause = httpBackoffMs * 2 ** attempt;
       let reason: string;
       if ("reason" in answer) {
         reason = answer.reason;
@@ -133,10 +157,18 @@ export class Endpoint {
         }
         pause = Math.max(pause, answer.retryAfterMs);
       }
-      if (attempt >= this.settings.httpRetries) throw new RequestFailed(reason, true, ClientCode.endpointUnreachable);
-      log("%s %s: %s; try %d in %d ms", method, path, reason, attempt + 2, pause);
-      if (!(await this.wait(Math.min(pause, this.settings.maxBackoffMs)))) {
-        throw new RequestFailed(reason, true, ClientCode.endpointUnreachable);
+      const now = performance.now();
+      failingSince ??= now;
+      let windowEnds = failingSince + outageMs;
+      if (giveUpAt !== undefined) windowEnds = Math.min(windowEnds, giveUpAt);
+      if (now >= windowEnds) {
+        const lasted = attempt ? `${Math.round((now - failingSince) / 1000)} s` : "one try";
+        throw new RequestFailed(`${reason} (failing for ${lasted})`, true, ClientCode.endpointUnreachable);
+      }
+      pause = Math.min(pause, maxBackoffMs, windowEnds - now);
+      log("%s %s: %s; try %d in %d ms", method, path, reason, attempt + 2, Math.round(pause));
+      if (!(await this.wait(pause))) {
+        throw new RequestFailed(`${reason}; the run stopped`, true, ClientCode.endpointUnreachable);
       }
     }
   }
@@ -155,7 +187,7 @@ export class Endpoint {
       const text = await response.text();
       return { status: response.status, text, retryAfterMs: retryAfterMs(response.headers.get("retry-after")) };
     } catch (err) {
-      if (this.stopped) throw new RequestFailed("the run stopped", false, ClientCode.endpointUnreachable);
+      if (this.stopped) throw new RequestFailed("the run stopped", true, ClientCode.endpointUnreachable);
       if (err instanceof Error && err.name === "TimeoutError") {
         const route = path.split("/", 2).join("/");
         return { reason: `no answer from the endpoint's ${route} within ${Math.round(timeoutMs / 1000)} s` };
@@ -189,17 +221,16 @@ export async function checkHealth(
   }
 }
 
-function parseJson(text: string, route: string | undefined): Json {
-  let body: unknown;
+function parseJson(text: string, route: string | undefined): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    throw new RequestFailed(`the endpoint's answer to /${route} is not JSON`, true, ClientCode.jobFailed);
+    throw new UnusableAnswer(`the endpoint's answer to /${route} is not JSON`);
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new RequestFailed(`the endpoint's answer to /${route} is not a JSON object`, false, ClientCode.jobFailed);
-  }
-  return body as Json;
+}
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Retry-After as seconds or as an HTTP date, in ms; 0 when absent or unreadable. */

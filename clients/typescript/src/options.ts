@@ -6,6 +6,7 @@
  * `VisionConfigError` before any request is made.
  */
 
+import { CONTRACT } from "./contract.js";
 import { VisionConfigError } from "./errors.js";
 
 export const HOSTED_API = "https://api.runpod.ai/v2";
@@ -16,11 +17,14 @@ export const API_KEY_VAR = "RUNPOD_API_KEY";
 export type FrameInput = string | Uint8Array;
 
 export interface GenerateDescriptionsOptions {
-  /** Frames per job (default 5, as render-api sends them). */
+  /** Frames per job (default: the contract's, 5, as render-api sends them). */
   batchSize?: number;
-  /** How long one job may take from `/run` to a final status, in ms (default 600000); then it is cancelled. */
+  /**
+   * The job timeout: how long one job may stay queued or running from `/run` to a final status, in
+   * ms (default: the contract's, 600000); then it is cancelled and its attempt fails.
+   */
   maxWaitMs?: number;
-  /** Jobs in flight at once, in a rolling pool (default 10). */
+  /** Jobs in flight at once, in a rolling pool (default: the contract's, 10). */
   maxConcurrent?: number;
   /** Called with 0..100, the share of frames with a final result, each time it grows. */
   onProgress?: (percent: number) => void;
@@ -34,6 +38,18 @@ export interface GenerateDescriptionsOptions {
   prompt?: string;
   /** Output length cap per description. */
   maxNewTokens?: number;
+  /** `"fields"` asks the worker for one JSON object of fields per frame as well (default `"text"`). */
+  output?: "text" | "fields";
+  /**
+   * The outage window, in ms (default: the contract's, 120000): how long one HTTP call keeps
+   * retrying an endpoint that cannot be reached or answers 5xx/429 before the job's attempt fails.
+   */
+  outageMs?: number;
+  /**
+   * A resume file (JSON lines, `docs/client-policy.md`): every frame is appended as it settles,
+   * and frames it already describes are not sent again. The Python client reads and writes the same file.
+   */
+  resume?: string;
   /** Pause between status checks of a job still queued or running, in ms (default 2000). */
   pollIntervalMs?: number;
   /** Runs of a failed job after its first (default 1). */
@@ -56,11 +72,14 @@ export interface Settings {
   useBase64: boolean;
   prompt?: string;
   maxNewTokens?: number;
+  output: "text" | "fields";
+  outageMs: number;
+  resume?: string;
   pollIntervalMs: number;
   jobRetries: number;
   retryFramesAlone: boolean;
+  maxUnusableAnswers: number;
   maxPayloadBytes: number;
-  httpRetries: number;
   httpBackoffMs: number;
   maxBackoffMs: number;
   jobRetryDelayMs: number;
@@ -70,20 +89,39 @@ export interface Settings {
   downloadConcurrency: number;
 }
 
+/** The defaults, all from the contract but those that only concern this client's own downloads. */
+export const DEFAULTS = {
+  batchSize: CONTRACT.defaults.batchSize,
+  maxConcurrent: CONTRACT.defaults.concurrency,
+  maxWaitMs: CONTRACT.jobTimeoutS * 1000,
+  outageMs: CONTRACT.outageS * 1000,
+  pollIntervalMs: CONTRACT.pollIntervalS * 1000,
+  jobRetries: CONTRACT.jobRetries,
+  httpBackoffMs: CONTRACT.backoff.firstS * 1000,
+  maxBackoffMs: CONTRACT.backoff.maxS * 1000,
+  jobRetryDelayMs: CONTRACT.jobRetryDelayS * 1000,
+  maxUnusableAnswers: CONTRACT.maxUnusableAnswers,
+} as const;
+
 export function resolveSettings(options: GenerateDescriptionsOptions): Settings {
+  if (options.output !== undefined && options.output !== "text" && options.output !== "fields") {
+    throw new VisionConfigError(`output must be "text" or "fields", not ${JSON.stringify(options.output)}.`);
+  }
   const settings: Settings = {
-    batchSize: whole("batchSize", options.batchSize, 5, 1),
-    maxWaitMs: whole("maxWaitMs", options.maxWaitMs, 600_000, 1),
-    maxConcurrent: whole("maxConcurrent", options.maxConcurrent, 10, 1),
+    batchSize: whole("batchSize", options.batchSize, DEFAULTS.batchSize, 1),
+    maxWaitMs: whole("maxWaitMs", options.maxWaitMs, DEFAULTS.maxWaitMs, 1),
+    maxConcurrent: whole("maxConcurrent", options.maxConcurrent, DEFAULTS.maxConcurrent, 1),
     useBase64: options.useBase64 ?? true,
-    pollIntervalMs: whole("pollIntervalMs", options.pollIntervalMs, 2_000, 0),
-    jobRetries: whole("jobRetries", options.jobRetries, 1, 0),
+    output: options.output ?? "text",
+    outageMs: whole("outageMs", options.outageMs, DEFAULTS.outageMs, 0),
+    pollIntervalMs: whole("pollIntervalMs", options.pollIntervalMs, DEFAULTS.pollIntervalMs, 0),
+    jobRetries: whole("jobRetries", options.jobRetries, DEFAULTS.jobRetries, 0),
     retryFramesAlone: options.retryFramesAlone ?? true,
+    maxUnusableAnswers: DEFAULTS.maxUnusableAnswers,
     maxPayloadBytes: whole("maxPayloadBytes", options.maxPayloadBytes, 9_000_000, 1_000),
-    httpRetries: 4,
-    httpBackoffMs: whole("httpBackoffMs", options.httpBackoffMs, 500, 0),
-    maxBackoffMs: 10_000,
-    jobRetryDelayMs: whole("jobRetryDelayMs", options.jobRetryDelayMs, 1_000, 0),
+    httpBackoffMs: whole("httpBackoffMs", options.httpBackoffMs, DEFAULTS.httpBackoffMs, 0),
+    maxBackoffMs: DEFAULTS.maxBackoffMs,
+    jobRetryDelayMs: whole("jobRetryDelayMs", options.jobRetryDelayMs, DEFAULTS.jobRetryDelayMs, 0),
     requestTimeoutMs: 60_000,
     downloadTimeoutMs: 30_000,
     downloadRetries: 2,
@@ -97,6 +135,12 @@ export function resolveSettings(options: GenerateDescriptionsOptions): Settings 
   }
   if (options.maxNewTokens !== undefined) {
     settings.maxNewTokens = whole("maxNewTokens", options.maxNewTokens, 0, 1);
+  }
+  if (options.resume !== undefined) {
+    if (typeof options.resume !== "string" || !options.resume) {
+      throw new VisionConfigError("resume must be the path of a file.");
+    }
+    settings.resume = options.resume;
   }
   return settings;
 }
