@@ -8,7 +8,6 @@
  * in input order, one per input, also when the run is cut short.
  */
 
-import { debuglog } from "node:util";
 
 import { ClientCode } from "./codes.js";
 import { Endpoint } from "./endpoint.js";
@@ -20,8 +19,8 @@ import { runPool } from "./pool.js";
 import type { FrameResult } from "./results.js";
 import { ResumeFile } from "./resume.js";
 import { JobRunner } from "./runner.js";
+import { log } from "./log.js";
 
-const log = debuglog("llava-frame-client");
 
 export const INTERRUPTED = "the run was interrupted";
 

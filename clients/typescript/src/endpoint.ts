@@ -11,13 +11,12 @@
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { debuglog } from "node:util";
 
 import { ClientCode, isTransientHttpStatus } from "./codes.js";
 import { VisionEndpointError } from "./errors.js";
 import { API_KEY_VAR, ENDPOINT_ID_VAR, type EndpointConfig, type Settings } from "./options.js";
+import { log } from "./log.js";
 
-const log = debuglog("llava-frame-client");
 
 export type Json = Record<string, unknown>;
 

@@ -7,13 +7,13 @@
  * here its results are shaped as render-api reads them. `descriptions[i]` is always frame `i`.
  */
 
-import { debuglog } from "node:util";
 
 import { describeFrames } from "./describe.js";
 import { checkHealth } from "./endpoint.js";
 import { VisionEndpointError } from "./errors.js";
 import { type FrameInput, type GenerateDescriptionsOptions, resolveEndpoint } from "./options.js";
 import { toVisionResult, type VisionResult } from "./results.js";
+import { log } from "./log.js";
 
 export { ClientCode, RETRYABLE_WORKER_CODES } from "./codes.js";
 export { VisionConfigError, VisionEndpointError } from "./errors.js";
@@ -21,7 +21,6 @@ export { DEFAULTS } from "./options.js";
 export type { FrameInput, GenerateDescriptionsOptions } from "./options.js";
 export type { VisionResult } from "./results.js";
 
-const log = debuglog("llava-frame-client");
 
 /**
  * Describe every frame of a video; resolves to one entry per frame, in input order.

@@ -17,13 +17,13 @@
  */
 
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
-import { debuglog, isDeepStrictEqual } from "node:util";
+import { isDeepStrictEqual } from "node:util";
 
 import { VisionConfigError } from "./errors.js";
 import type { JobShape } from "./jobs.js";
 import type { FrameResult } from "./results.js";
+import { log } from "./log.js";
 
-const log = debuglog("llava-frame-client");
 
 const VERSION = 1;
 

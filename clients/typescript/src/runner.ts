@@ -8,7 +8,6 @@
  * endpoint refuses everything and the run must stop.
  */
 
-import { debuglog } from "node:util";
 
 import { ClientCode, isRetryableFrameCode, isTransientJobError } from "./codes.js";
 import { CONTRACT } from "./contract.js";
@@ -18,8 +17,8 @@ import { FrameLoadError } from "./frames.js";
 import { type Job, type JobShape, jobBody } from "./jobs.js";
 import type { Settings } from "./options.js";
 import { type FrameResult, OutputError, readAnswers } from "./results.js";
+import { log } from "./log.js";
 
-const log = debuglog("llava-frame-client");
 
 export interface JobOutcome {
   results: FrameResult[];
