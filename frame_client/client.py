@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
 from frame_contract.codes import FRAME_TOO_LARGE_TO_SEND, FRAME_UNREADABLE, RUN_ABORTED
+from frame_contract.policy import POLICY
 
 from .failures import ConfigError, EndpointError, RunInterrupted
 from .frames import Frame, FrameInput, FrameLoadError, load_frame
@@ -31,8 +32,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BATCH_SIZE = 8
-DEFAULT_CONCURRENCY = 8
+DEFAULT_BATCH_SIZE = POLICY.batch_size
+DEFAULT_CONCURRENCY = POLICY.concurrency
 INTERRUPTED = "the run was interrupted"
 
 

@@ -12,10 +12,11 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from frame_contract.policy import POLICY
+
 from .frames import BASE64, Frame
 
-# RunPod's /run limit is 10 MB; keep a margin for headers and JSON overhead we do not count.
-DEFAULT_MAX_PAYLOAD_BYTES = 9_000_000
+DEFAULT_MAX_PAYLOAD_BYTES = POLICY.max_payload_bytes
 
 
 @dataclass(frozen=True)

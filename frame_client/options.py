@@ -2,31 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
+
+from frame_contract.policy import POLICY, SCALED_DURATIONS
 
 from .failures import ConfigError
-from .jobs import DEFAULT_MAX_PAYLOAD_BYTES
 
-DEFAULT_OUTAGE_S = 120.0
-DEFAULT_JOB_TIMEOUT_S = 600.0
+DEFAULT_OUTAGE_S = POLICY.outage_s
+DEFAULT_JOB_TIMEOUT_S = POLICY.job_timeout_s
 
 
 @dataclass(frozen=True)
 class ClientOptions:
-    """Retries, timeouts and limits. `failures.py` says which failures each retry covers."""
+    """Retries, timeouts and limits; defaults and meanings are `frame_contract.policy`'s."""
 
-    job_retries: int = 1  # runs of a failed job after its first
-    retry_frames_alone: bool = True  # send a frame that failed transiently again, on its own
-    job_timeout_s: float = DEFAULT_JOB_TIMEOUT_S  # from /run to a final status, queued or running
-    outage_s: float = DEFAULT_OUTAGE_S  # how long one HTTP call keeps retrying an unreachable endpoint
-    poll_interval_s: float = 2.0  # between status checks of a job still queued or running
-    max_unusable_answers: int = 5  # /status answers in a row that cannot be used; then the attempt fails
-    http_backoff_s: float = 0.5  # first pause between tries of one HTTP call, doubled each time
-    max_backoff_s: float = 10.0  # longest pause between tries, Retry-After included
-    job_retry_delay_s: float = 1.0  # pause before running a failed job again
-    connect_timeout_s: float = 10.0
-    request_timeout_s: float = 60.0  # read timeout of /run and of a hosted status check
-    max_payload_bytes: int = DEFAULT_MAX_PAYLOAD_BYTES  # one job's JSON body
+    job_retries: int = POLICY.job_retries
+    retry_frames_alone: bool = POLICY.frame_retries > 0
+    job_timeout_s: float = POLICY.job_timeout_s
+    outage_s: float = POLICY.outage_s
+    poll_interval_s: float = POLICY.poll_interval_s
+    max_unusable_answers: int = POLICY.max_unusable_answers
+    http_backoff_s: float = POLICY.http_backoff_s
+    max_backoff_s: float = POLICY.max_backoff_s
+    job_retry_delay_s: float = POLICY.job_retry_delay_s
+    connect_timeout_s: float = POLICY.connect_timeout_s
+    request_timeout_s: float = POLICY.request_timeout_s
+    max_payload_bytes: int = POLICY.max_payload_bytes
+
+    def scaled(self, time_scale: float) -> ClientOptions:
+        """These options with the policy's `SCALED_DURATIONS` times `time_scale` (scenarios' time)."""
+        return replace(self, **{name: getattr(self, name) * time_scale for name in SCALED_DURATIONS})
 
     def __post_init__(self) -> None:
         for field in fields(self):

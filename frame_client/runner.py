@@ -4,8 +4,10 @@ Every answer is checked before it is used: a `/status` answer that is not JSON, 
 or has no known status is polled again (a bounded number of times in a row), and an output that
 breaks the contract costs the job an attempt. The outcome always holds one `FrameResult` per
 frame of the job, each failure with its code, and a flag per frame that says whether sending it
-again alone may help (see `failures.py`). A job that fails on every attempt marks only its own
-frames failed. Only `EndpointError` escapes: the endpoint refuses everything and the run must stop.
+again alone may help. How each way an attempt can end is handled (run again? frames alone? which
+code?) is the policy's `JOB_ENDINGS`, not decided here. A job that fails on every attempt marks
+only its own frames failed. Only `EndpointError` escapes: the endpoint refuses everything and the
+run must stop.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ import logging
 import time
 from dataclasses import dataclass
 
-from frame_contract.codes import FRAME_UNREADABLE, JOB_FAILED, JOB_TIMED_OUT
+from frame_contract.codes import FRAME_UNREADABLE
 from frame_contract.output import OutputError, is_invalid_input, read_output
+from frame_contract.policy import FINAL_STATES, JOB_ENDINGS, WAITING_STATES
 
 from .failures import EndpointError, frame_may_recover
 from .frames import FrameLoadError
@@ -27,8 +30,8 @@ from .transport import Endpoint, RequestFailed, UnusableAnswer
 
 log = logging.getLogger(__name__)
 
-_WAITING = frozenset({"IN_QUEUE", "IN_PROGRESS"})
-_FINAL = frozenset({"COMPLETED", "FAILED", "TIMED_OUT", "CANCELLED"})
+_WAITING = frozenset(WAITING_STATES)
+_FINAL = frozenset(FINAL_STATES)
 
 
 @dataclass(frozen=True)
@@ -42,12 +45,23 @@ class JobOutcome:
 
 @dataclass(frozen=True)
 class _Failure:
-    """Why one attempt of a job ended without output, and the code its frames get."""
+    """Why one attempt of a job ended without output: the reason, and what the policy does then."""
 
     reason: str
-    run_again: bool  # another attempt of the same job may succeed
-    frames_may_recover: bool  # the worker failed on these frames: try each alone
-    code: str = JOB_FAILED
+    ending: str  # a `JOB_ENDINGS` name
+    code: str | None = None  # instead of the ending's code
+
+    @property
+    def run_again(self) -> bool:
+        return JOB_ENDINGS[self.ending].run_again
+
+    @property
+    def frames_may_recover(self) -> bool:
+        return JOB_ENDINGS[self.ending].frames_alone
+
+    @property
+    def frame_code(self) -> str:
+        return self.code or JOB_ENDINGS[self.ending].code
 
 
 class JobRunner:
@@ -64,7 +78,7 @@ class JobRunner:
         try:
             body = job_input(job.kind, [f.payload_entry() for f in job.frames], self.ask)
         except FrameLoadError as err:  # a local file vanished since it was hashed
-            return self._failed(job, _Failure(str(err), False, False, FRAME_UNREADABLE), 0)
+            return self._failed(job, _Failure(str(err), "request_refused", FRAME_UNREADABLE), 0)
         attempt = 0
         while True:
             attempt += 1
@@ -81,7 +95,7 @@ class JobRunner:
     def _failed(self, job: Job, failure: _Failure, attempts: int) -> JobOutcome:
         count = len(job.frames)
         return JobOutcome(
-            results=[FrameResult(error=failure.reason, code=failure.code)] * count,
+            results=[FrameResult(error=failure.reason, code=failure.frame_code)] * count,
             retry_alone=[failure.frames_may_recover] * count,
             attempts=attempts,
         )
@@ -95,13 +109,13 @@ class JobRunner:
         except Exception as err:  # a bug here, or an answer nobody foresaw
             log.warning("job attempt failed on an unexpected error: %s: %s", type(err).__name__, err)
             log.info("where it happened:", exc_info=True)  # the traceback, for -v
-            return _Failure(f"client error: {type(err).__name__}: {err}", True, False)
+            return _Failure(f"client error: {type(err).__name__}: {err}", "client_error")
 
     def _attempt(self, body: dict, count: int) -> JobOutcome | _Failure:
         try:
             job_id = self.endpoint.submit(body)
         except RequestFailed as err:
-            return _Failure(err.reason, err.transient, False, err.code)
+            return _Failure(err.reason, err.ending.name)
         options = self.options
         deadline = time.monotonic() + options.job_timeout_s
         unusable = 0  # status answers in a row that could not be used
@@ -115,7 +129,7 @@ class JobRunner:
             except RequestFailed as err:
                 if time.monotonic() >= deadline:
                     return self._timed_out(job_id, state)
-                return _Failure(err.reason, err.transient, False, err.code)
+                return _Failure(err.reason, err.ending.name)
             else:
                 reason = _unusable(answer)
             if reason is None:
@@ -127,18 +141,18 @@ class JobRunner:
                 unusable += 1
                 log.info("job %s: %s (%d in a row)", job_id, reason, unusable)
                 if unusable >= options.max_unusable_answers:
-                    return _Failure(f"{reason}, {unusable} times in a row", True, False)
+                    return _Failure(f"{reason}, {unusable} times in a row", "unusable_answers")
             if time.monotonic() + options.poll_interval_s > deadline:
                 return self._timed_out(job_id, state)
             if not self.endpoint.wait(options.poll_interval_s):
-                return _Failure("the run stopped", False, False)
+                return _Failure("the run stopped", "stopped")
 
     def _timed_out(self, job_id: str, state: str) -> _Failure:
         self.endpoint.cancel(job_id)
         timeout = self.options.job_timeout_s
         if state == "IN_QUEUE":  # never started: no worker free, not the frames' fault
-            return _Failure(f"job still queued after {timeout:g} s", True, False, JOB_TIMED_OUT)
-        return _Failure(f"job did not finish within {timeout:g} s", True, True, JOB_TIMED_OUT)
+            return _Failure(f"job still queued after {timeout:g} s", "still_queued")
+        return _Failure(f"job did not finish within {timeout:g} s", "still_running")
 
 
 def _unusable(answer: object) -> str | None:
@@ -158,8 +172,8 @@ def _final(answer: dict, count: int) -> JobOutcome | _Failure:
     if state == "FAILED":
         return _job_error(answer.get("error"))
     if state == "TIMED_OUT":
-        return _Failure("job timed out on the endpoint", True, True, JOB_TIMED_OUT)
-    return _Failure("job was cancelled on the endpoint", False, False)  # CANCELLED
+        return _Failure("job timed out on the endpoint", "timed_out")
+    return _Failure("job was cancelled on the endpoint", "cancelled")
 
 
 def _read_output(output: object, count: int) -> JobOutcome | _Failure:
@@ -169,7 +183,7 @@ def _read_output(output: object, count: int) -> JobOutcome | _Failure:
     try:
         answers = read_output(output, count)
     except OutputError as err:
-        return _Failure(f"malformed output from the endpoint: {err}", True, False)
+        return _Failure(f"malformed output from the endpoint: {err}", "malformed_output")
     retry_alone = [not a.ok and frame_may_recover(a.code) for a in answers]
     return JobOutcome([FrameResult.of(a) for a in answers], retry_alone, attempts=1)
 
@@ -177,9 +191,7 @@ def _read_output(output: object, count: int) -> JobOutcome | _Failure:
 def _job_error(error: object) -> _Failure:
     """A job failed as a whole: permanent for the worker's `Invalid input: ` rejections only."""
     text = _error_text(error)
-    if is_invalid_input(text):
-        return _Failure(f"job failed: {text}", False, False)
-    return _Failure(f"job failed: {text}", True, True)
+    return _Failure(f"job failed: {text}", "invalid_input" if is_invalid_input(text) else "failed")
 
 
 def _error_text(error: object) -> str:

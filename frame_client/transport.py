@@ -21,7 +21,7 @@ from urllib.parse import quote, urlparse
 
 import requests
 
-from frame_contract.codes import ENDPOINT_UNREACHABLE, JOB_FAILED
+from frame_contract.policy import JOB_ENDINGS, KEY_REFUSED_STATUSES, NO_ENDPOINT_STATUS, POLICY, Ending
 
 from .failures import ConfigError, EndpointError, is_transient_http_status
 from .options import ClientOptions
@@ -35,18 +35,12 @@ _LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 
 
 class RequestFailed(Exception):
-    """One call to the endpoint failed for good; `transient` says whether a later try may work.
+    """One call to the endpoint failed for good; `ending` (the policy's) says how its job's attempt ends."""
 
-    `code` is the failure code its frames get if this ends their job: `endpoint_unreachable`
-    when the endpoint could not be reached (or answered 5xx) for the whole outage window,
-    `job_failed` otherwise.
-    """
-
-    def __init__(self, reason: str, transient: bool, code: str = JOB_FAILED):
+    def __init__(self, reason: str, ending: str):
         super().__init__(reason)
         self.reason = reason
-        self.transient = transient
-        self.code = code
+        self.ending: Ending = JOB_ENDINGS[ending]
 
 
 class UnusableAnswer(Exception):
@@ -115,10 +109,10 @@ class Endpoint:
         try:
             body = self._call("POST", "/run", {"input": job_input}, self.options.request_timeout_s)
         except UnusableAnswer as err:
-            raise RequestFailed(str(err), transient=True) from None
+            raise RequestFailed(str(err), "no_job_id") from None
         job_id = body.get("id") if isinstance(body, dict) else None
         if not isinstance(job_id, str) or not job_id:
-            raise RequestFailed("the endpoint's answer to /run has no job id", transient=True)
+            raise RequestFailed("the endpoint's answer to /run has no job id", "no_job_id")
         return job_id
 
     def status(self, job_id: str, read_timeout_s: float, give_up_at: float | None = None) -> object:
@@ -180,7 +174,7 @@ class Endpoint:
         attempt = 0
         failing_since: float | None = None  # the first failure of the current streak
         while True:
-            pause = options.http_backoff_s * 2**attempt
+            pause = options.http_backoff_s * POLICY.backoff_factor**attempt
             try:
                 response = self._session().request(
                     method,
@@ -193,7 +187,7 @@ class Endpoint:
                 reason = f"no answer from the endpoint's /{route} within {read_timeout_s:.0f} s"
             except _NOT_TRANSIENT as err:
                 raise RequestFailed(
-                    f"request to /{route} failed: {type(err).__name__}", transient=False
+                    f"request to /{route} failed: {type(err).__name__}", "request_refused"
                 ) from None
             except requests.RequestException as err:  # refused, reset, broken mid-answer
                 reason = f"could not reach the endpoint at {self.config.url} ({type(err).__name__})"
@@ -203,21 +197,21 @@ class Endpoint:
                     return self._json(response, route)
                 if status == 405 and method == "GET":
                     raise _MethodNotAllowed
-                if status in (401, 403):
+                if status in KEY_REFUSED_STATUSES:
                     raise EndpointError(
                         f"The endpoint at {self.config.url} refused the API key (HTTP {status}): "
                         "check RUNPOD_API_KEY or --api-key."
                     )
-                if status == 404 and route == "run":
+                if status == NO_ENDPOINT_STATUS and route == "run":
                     raise EndpointError(
                         f"No endpoint at {self.config.url} (HTTP 404 on /run): check "
                         f"{ENDPOINT_ID_VAR} or --endpoint-url."
                     )
                 reason = f"HTTP {status} from the endpoint on /{route}"
-                if status == 404:  # a job the endpoint no longer knows: running it again may work
-                    raise RequestFailed(reason, transient=True)
+                if status == NO_ENDPOINT_STATUS:  # a job the endpoint no longer knows
+                    raise RequestFailed(reason, "job_unknown")
                 if not is_transient_http_status(status):
-                    raise RequestFailed(f"{reason}: {_snippet(response)}", transient=False)
+                    raise RequestFailed(f"{reason}: {_snippet(response)}", "request_refused")
                 pause = max(pause, _retry_after(response))
             now = time.monotonic()
             if failing_since is None:
@@ -227,12 +221,12 @@ class Endpoint:
                 window_ends = min(window_ends, give_up_at)
             if now >= window_ends:
                 lasted = f"{now - failing_since:.0f} s" if attempt else "one try"
-                raise RequestFailed(f"{reason} (failing for {lasted})", True, ENDPOINT_UNREACHABLE)
+                raise RequestFailed(f"{reason} (failing for {lasted})", "unreachable")
             attempt += 1
             pause = min(pause, options.max_backoff_s, window_ends - now)
             log.debug("%s %s: %s; try %d in %.1f s", method, path, reason, attempt + 1, pause)
             if not self.wait(pause):
-                raise RequestFailed(f"{reason}; the run stopped", True, ENDPOINT_UNREACHABLE)
+                raise RequestFailed(f"{reason}; the run stopped", "unreachable")
 
     @staticmethod
     def _json(response: requests.Response, route: str) -> object:

@@ -1,0 +1,63 @@
+"""The files generated from the contract are what their functions write now, and say what it says."""
+
+from __future__ import annotations
+
+import inspect
+import json
+
+import jsonschema
+import pytest
+
+from frame_client import ClientOptions, describe_frames
+from frame_contract.output import FrameAnswer, build_output
+from frame_contract.policy import POLICY, SCALED_DURATIONS
+from frame_contract.schema import FOLDERS, output_schema, schemas
+from frame_contract.typescript import TARGET, typescript_constants
+from testkit.local_api import REPO
+
+REGENERATE = "stale: run `python -m frame_contract.typescript` and `python -m frame_contract.schema`"
+
+
+def test_the_typescript_constants_are_what_the_contract_generates_now():
+    assert (REPO / TARGET).read_text(encoding="utf-8") == typescript_constants(), REGENERATE
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=str)
+def test_every_shipped_schema_is_what_the_contract_generates_now(folder):
+    shipped = {path.name: path.read_text(encoding="utf-8") for path in (REPO / folder).glob("*.schema.json")}
+    assert shipped == schemas(), REGENERATE
+
+
+def test_the_output_schema_accepts_what_the_worker_builds_and_refuses_a_short_output():
+    validator = jsonschema.Draft202012Validator(output_schema())
+    answers = [
+        FrameAnswer(description="Wide shot.", fields={"shot": "wide"}),
+        FrameAnswer(error="x", code="y"),
+    ]
+    validator.validate(build_output(answers, with_fields=True))
+    validator.validate({"error": "Invalid input: 'frame_urls' is empty."})
+    with pytest.raises(jsonschema.ValidationError):
+        validator.validate({"descriptions": ["Wide shot."], "count": 1})
+
+
+def test_the_python_client_takes_its_defaults_from_the_policy():
+    defaults = inspect.signature(describe_frames).parameters
+    assert (defaults["batch_size"].default, defaults["concurrency"].default) == (5, 10)
+    assert (POLICY.batch_size, POLICY.concurrency) == (5, 10)
+    options = ClientOptions()
+    for name in ("outage_s", "job_timeout_s", "poll_interval_s", "job_retries", "max_backoff_s"):
+        assert getattr(options, name) == getattr(POLICY, name), name
+
+
+def test_a_time_scale_shortens_exactly_the_policys_scaled_durations():
+    scaled = ClientOptions().scaled(0.01)
+    for name in SCALED_DURATIONS:
+        assert getattr(scaled, name) == pytest.approx(getattr(POLICY, name) * 0.01), name
+    assert scaled.request_timeout_s == POLICY.request_timeout_s
+
+
+def test_the_typescript_policy_holds_every_duration_in_milliseconds():
+    text = typescript_constants()
+    policy = json.loads(text.split("export const POLICY = ", 1)[1].split(" as const;", 1)[0])
+    assert policy["outageMs"] == POLICY.outage_s * 1000
+    assert policy["batchSize"] == POLICY.batch_size
