@@ -1,6 +1,6 @@
 /**
- * Which failures are worth another try, read from the contract (`frame_contract/`, the same
- * rules as the Python client's `failures.py`; `docs/client-policy.md` states them once).
+ * Which failures are worth another try, read from the contract (`contract.generated.ts`,
+ * generated from `frame_contract/policy.py`; `docs/client-policy.md` states the rules once).
  *
  * A failure is *transient* when the same request may succeed if made again (a busy GPU, a
  * flaky network, an endpoint down for a while); anything else fails the same way every time and
@@ -18,10 +18,9 @@
  *    worker (one frame may be what breaks a job). The client never parses the worker's English.
  */
 
-import { CONTRACT } from "./contract.js";
+import { CODES, INVALID_INPUT, JOB_ENDINGS, type JobEnding, TRANSIENT_HTTP_STATUSES } from "./contract.generated.js";
 
-/** The contract's failure codes by name: whose they are and whether a retry may help. */
-export const CODES = CONTRACT.codes;
+export { CODES, INVALID_INPUT } from "./contract.generated.js";
 
 /** The client's own failure codes, by their use here; the worker never sends these. */
 export const ClientCode = {
@@ -46,20 +45,27 @@ export const RETRYABLE_WORKER_CODES: ReadonlySet<string> = new Set(
     .map(([name]) => name),
 );
 
-/** How every worker error for a request wrong as a whole begins (`frame_contract/output.py`). */
-export const INVALID_INPUT = CONTRACT.invalidInputPrefix;
-
 /** True when a frame that failed with `code` may succeed if sent again; unknown codes may not. */
 export function isRetryableFrameCode(code: string | null | undefined): boolean {
   if (code === null || code === undefined || !Object.hasOwn(CODES, code)) return false;
   return CODES[code]?.retryable === true;
 }
 
-/** True when a job that ended FAILED (or with `output.error`) may succeed if run again. */
-export function isTransientJobError(error: string): boolean {
-  return !error.startsWith(INVALID_INPUT);
+/** The ending of a job that ended FAILED (or with `output.error`): permanent for `Invalid input: ` only. */
+export function jobErrorEnding(error: string): "failed" | "invalid_input" {
+  return error.startsWith(INVALID_INPUT) ? "invalid_input" : "failed";
 }
 
 export function isTransientHttpStatus(status: number): boolean {
-  return (CONTRACT.transientHttpStatuses as readonly number[]).includes(status);
+  return TRANSIENT_HTTP_STATUSES.has(status);
+}
+
+/** A way one attempt of a job can end without usable output (the contract's `JOB_ENDINGS`). */
+export type EndingName = keyof typeof JOB_ENDINGS & string;
+
+/** What the policy does after an attempt ended `name`: run the job again? its frames alone? which code? */
+export function ending(name: string): JobEnding {
+  const rule = JOB_ENDINGS[name];
+  if (rule === undefined) throw new Error(`no job ending ${name} in the contract`);
+  return rule;
 }

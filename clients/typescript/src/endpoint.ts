@@ -12,7 +12,8 @@
 
 import { setTimeout as sleep } from "node:timers/promises";
 
-import { ClientCode, isTransientHttpStatus } from "./codes.js";
+import { type EndingName, isTransientHttpStatus } from "./codes.js";
+import { KEY_REFUSED_STATUSES, NO_ENDPOINT_STATUS } from "./contract.generated.js";
 import { VisionEndpointError } from "./errors.js";
 import { API_KEY_VAR, ENDPOINT_ID_VAR, type EndpointConfig, type Settings } from "./options.js";
 import { log } from "./log.js";
@@ -20,12 +21,11 @@ import { log } from "./log.js";
 
 export type Json = Record<string, unknown>;
 
-/** One call to the endpoint failed for good; `transient` says whether a later try may work. */
+/** One call to the endpoint failed for good; `ending` (the contract's) says how its job's attempt ends. */
 export class RequestFailed extends Error {
   constructor(
     readonly reason: string,
-    readonly transient: boolean,
-    readonly code: string,
+    readonly ending: EndingName,
   ) {
     super(reason);
   }
@@ -54,12 +54,12 @@ export class Endpoint {
     try {
       answer = await this.call("POST", "/run", body, this.settings.requestTimeoutMs);
     } catch (err) {
-      if (err instanceof UnusableAnswer) throw new RequestFailed(err.message, true, ClientCode.jobFailed);
+      if (err instanceof UnusableAnswer) throw new RequestFailed(err.message, "no_job_id");
       throw err;
     }
     const id = isObject(answer) ? answer.id : undefined;
     if (typeof id !== "string" || !id) {
-      throw new RequestFailed("the endpoint's answer to /run has no job id", true, ClientCode.jobFailed);
+      throw new RequestFailed("the endpoint's answer to /run has no job id", "no_job_id");
     }
     return id;
   }
@@ -125,12 +125,12 @@ export class Endpoint {
     timeoutMs: number,
     giveUpAt?: number,
   ): Promise<unknown> {
-    const { httpBackoffMs, maxBackoffMs, outageMs } = this.settings;
+    const { httpBackoffMs, backoffFactor, maxBackoffMs, outageMs } = this.settings;
     const route = path.split("/")[1];
     let failingSince: number | undefined; // the first failure of the current streak
     for (let attempt = 0; ; attempt++) {
       const answer = await this.send(method, path, body, timeoutMs);
-      let pause = httpBackoffMs * 2 ** attempt;
+      let pause = httpBackoffMs * backoffFactor ** attempt;
       let reason: string;
       if ("reason" in answer) {
         reason = answer.reason;
@@ -138,22 +138,20 @@ export class Endpoint {
         const { status, text } = answer;
         if (status === 200) return parseJson(text, route);
         if (status === 405 && method === "GET") throw new MethodNotAllowed();
-        if (status === 401 || status === 403) {
+        if (KEY_REFUSED_STATUSES.has(status)) {
           throw new VisionEndpointError(
             `The endpoint at ${this.config.url} refused the API key (HTTP ${status}): check ${API_KEY_VAR} or apiKey.`,
           );
         }
-        if (status === 404 && route === "run") {
+        if (status === NO_ENDPOINT_STATUS && route === "run") {
           throw new VisionEndpointError(
             `No endpoint at ${this.config.url} (HTTP 404 on /run): check ${ENDPOINT_ID_VAR} or endpointUrl.`,
           );
         }
         reason = `HTTP ${status} from the endpoint on /${route}`;
         // A job the endpoint no longer knows: running it again may work.
-        if (status === 404) throw new RequestFailed(reason, true, ClientCode.jobFailed);
-        if (!isTransientHttpStatus(status)) {
-          throw new RequestFailed(`${reason}: ${snippet(text)}`, false, ClientCode.jobFailed);
-        }
+        if (status === NO_ENDPOINT_STATUS) throw new RequestFailed(reason, "job_unknown");
+        if (!isTransientHttpStatus(status)) throw new RequestFailed(`${reason}: ${snippet(text)}`, "request_refused");
         pause = Math.max(pause, answer.retryAfterMs);
       }
       const now = performance.now();
@@ -162,12 +160,12 @@ export class Endpoint {
       if (giveUpAt !== undefined) windowEnds = Math.min(windowEnds, giveUpAt);
       if (now >= windowEnds) {
         const lasted = attempt ? `${Math.round((now - failingSince) / 1000)} s` : "one try";
-        throw new RequestFailed(`${reason} (failing for ${lasted})`, true, ClientCode.endpointUnreachable);
+        throw new RequestFailed(`${reason} (failing for ${lasted})`, "unreachable");
       }
       pause = Math.min(pause, maxBackoffMs, windowEnds - now);
       log("%s %s: %s; try %d in %d ms", method, path, reason, attempt + 2, Math.round(pause));
       if (!(await this.wait(pause))) {
-        throw new RequestFailed(`${reason}; the run stopped`, true, ClientCode.endpointUnreachable);
+        throw new RequestFailed(`${reason}; the run stopped`, "unreachable");
       }
     }
   }
@@ -186,13 +184,13 @@ export class Endpoint {
       const text = await response.text();
       return { status: response.status, text, retryAfterMs: retryAfterMs(response.headers.get("retry-after")) };
     } catch (err) {
-      if (this.stopped) throw new RequestFailed("the run stopped", true, ClientCode.endpointUnreachable);
+      if (this.stopped) throw new RequestFailed("the run stopped", "stopped");
       if (err instanceof Error && err.name === "TimeoutError") {
         const route = path.split("/", 2).join("/");
         return { reason: `no answer from the endpoint's ${route} within ${Math.round(timeoutMs / 1000)} s` };
       }
       // fetch's network errors (refused, reset, broken mid-body) are TypeErrors; anything else is a bug.
-      if (err instanceof TypeError) return { reason: `could not connect to the endpoint at ${this.config.url}` };
+      if (err instanceof TypeError) return { reason: `could not reach the endpoint at ${this.config.url} (${causeOf(err)})` };
       throw err;
     }
   }
@@ -218,6 +216,11 @@ export async function checkHealth(
         : `could not connect to the endpoint at ${config.url}`,
     };
   }
+}
+
+function causeOf(err: Error): string {
+  const cause = err.cause as { code?: string } | undefined;
+  return cause?.code ?? err.name;
 }
 
 function parseJson(text: string, route: string | undefined): unknown {

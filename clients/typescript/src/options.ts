@@ -6,7 +6,7 @@
  * `VisionConfigError` before any request is made.
  */
 
-import { CONTRACT } from "./contract.js";
+import { POLICY } from "./contract.generated.js";
 import { VisionConfigError } from "./errors.js";
 
 export const HOSTED_API = "https://api.runpod.ai/v2";
@@ -50,7 +50,7 @@ export interface GenerateDescriptionsOptions {
    * and frames it already describes are not sent again. The Python client reads and writes the same file.
    */
   resume?: string;
-  /** Pause between status checks of a job still queued or running, in ms (default 2000). */
+  /** Pause between status checks of a job still queued or running, in ms (default 2000). Durations may be fractional. */
   pollIntervalMs?: number;
   /** Runs of a failed job after its first (default 1). */
   jobRetries?: number;
@@ -62,6 +62,8 @@ export interface GenerateDescriptionsOptions {
   httpBackoffMs?: number;
   /** Pause before running a failed job again, in ms (default 1000). */
   jobRetryDelayMs?: number;
+  /** Longest pause between tries of one HTTP call, Retry-After included, in ms (default 10000). */
+  maxBackoffMs?: number;
 }
 
 /** Every tuning knob with its value for this call. */
@@ -81,6 +83,7 @@ export interface Settings {
   maxUnusableAnswers: number;
   maxPayloadBytes: number;
   httpBackoffMs: number;
+  backoffFactor: number;
   maxBackoffMs: number;
   jobRetryDelayMs: number;
   requestTimeoutMs: number;
@@ -91,16 +94,20 @@ export interface Settings {
 
 /** The defaults, all from the contract but those that only concern this client's own downloads. */
 export const DEFAULTS = {
-  batchSize: CONTRACT.defaults.batchSize,
-  maxConcurrent: CONTRACT.defaults.concurrency,
-  maxWaitMs: CONTRACT.jobTimeoutS * 1000,
-  outageMs: CONTRACT.outageS * 1000,
-  pollIntervalMs: CONTRACT.pollIntervalS * 1000,
-  jobRetries: CONTRACT.jobRetries,
-  httpBackoffMs: CONTRACT.backoff.firstS * 1000,
-  maxBackoffMs: CONTRACT.backoff.maxS * 1000,
-  jobRetryDelayMs: CONTRACT.jobRetryDelayS * 1000,
-  maxUnusableAnswers: CONTRACT.maxUnusableAnswers,
+  batchSize: POLICY.batchSize,
+  maxConcurrent: POLICY.concurrency,
+  maxWaitMs: POLICY.jobTimeoutMs,
+  outageMs: POLICY.outageMs,
+  pollIntervalMs: POLICY.pollIntervalMs,
+  jobRetries: POLICY.jobRetries,
+  retryFramesAlone: POLICY.frameRetries > 0,
+  httpBackoffMs: POLICY.httpBackoffMs,
+  backoffFactor: POLICY.backoffFactor,
+  maxBackoffMs: POLICY.maxBackoffMs,
+  jobRetryDelayMs: POLICY.jobRetryDelayMs,
+  maxUnusableAnswers: POLICY.maxUnusableAnswers,
+  maxPayloadBytes: POLICY.maxPayloadBytes,
+  requestTimeoutMs: POLICY.requestTimeoutMs,
 } as const;
 
 export function resolveSettings(options: GenerateDescriptionsOptions): Settings {
@@ -109,20 +116,21 @@ export function resolveSettings(options: GenerateDescriptionsOptions): Settings 
   }
   const settings: Settings = {
     batchSize: whole("batchSize", options.batchSize, DEFAULTS.batchSize, 1),
-    maxWaitMs: whole("maxWaitMs", options.maxWaitMs, DEFAULTS.maxWaitMs, 1),
+    maxWaitMs: duration("maxWaitMs", options.maxWaitMs, DEFAULTS.maxWaitMs, 1),
     maxConcurrent: whole("maxConcurrent", options.maxConcurrent, DEFAULTS.maxConcurrent, 1),
     useBase64: options.useBase64 ?? true,
     output: options.output ?? "text",
-    outageMs: whole("outageMs", options.outageMs, DEFAULTS.outageMs, 0),
-    pollIntervalMs: whole("pollIntervalMs", options.pollIntervalMs, DEFAULTS.pollIntervalMs, 0),
+    outageMs: duration("outageMs", options.outageMs, DEFAULTS.outageMs, 0),
+    pollIntervalMs: duration("pollIntervalMs", options.pollIntervalMs, DEFAULTS.pollIntervalMs, 0),
     jobRetries: whole("jobRetries", options.jobRetries, DEFAULTS.jobRetries, 0),
-    retryFramesAlone: options.retryFramesAlone ?? true,
+    retryFramesAlone: options.retryFramesAlone ?? DEFAULTS.retryFramesAlone,
     maxUnusableAnswers: DEFAULTS.maxUnusableAnswers,
-    maxPayloadBytes: whole("maxPayloadBytes", options.maxPayloadBytes, 9_000_000, 1_000),
-    httpBackoffMs: whole("httpBackoffMs", options.httpBackoffMs, DEFAULTS.httpBackoffMs, 0),
-    maxBackoffMs: DEFAULTS.maxBackoffMs,
-    jobRetryDelayMs: whole("jobRetryDelayMs", options.jobRetryDelayMs, DEFAULTS.jobRetryDelayMs, 0),
-    requestTimeoutMs: 60_000,
+    maxPayloadBytes: whole("maxPayloadBytes", options.maxPayloadBytes, DEFAULTS.maxPayloadBytes, 1_000),
+    httpBackoffMs: duration("httpBackoffMs", options.httpBackoffMs, DEFAULTS.httpBackoffMs, 0),
+    backoffFactor: DEFAULTS.backoffFactor,
+    maxBackoffMs: duration("maxBackoffMs", options.maxBackoffMs, DEFAULTS.maxBackoffMs, 0),
+    jobRetryDelayMs: duration("jobRetryDelayMs", options.jobRetryDelayMs, DEFAULTS.jobRetryDelayMs, 0),
+    requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     downloadTimeoutMs: 30_000,
     downloadRetries: 2,
     downloadConcurrency: 8,
@@ -163,8 +171,8 @@ export function resolveEndpoint(
     const endpointId = (env[ENDPOINT_ID_VAR] ?? "").trim();
     if (!endpointId) {
       throw new VisionConfigError(
-        `No endpoint: set ${ENDPOINT_ID_VAR} to your RunPod endpoint's id, or pass endpointUrl ` +
-          "(e.g. http://127.0.0.1:8000 for `python handler.py --rp_serve_api`).",
+        `No endpoint: set ${ENDPOINT_ID_VAR} to your RunPod endpoint's id, or give the endpoint URL ` +
+          "(--endpoint-url, or endpointUrl), e.g. http://127.0.0.1:8000 for `python handler.py --rp_serve_api`.",
       );
     }
     url = `${HOSTED_API}/${encodeURIComponent(endpointId)}`;
@@ -182,7 +190,7 @@ export function resolveEndpoint(
   const key = (apiKey ?? env[API_KEY_VAR] ?? "").trim() || undefined;
   if (key === undefined && !isLoopback(parsed)) {
     throw new VisionConfigError(
-      `No API key for ${url}: set ${API_KEY_VAR} or pass apiKey. ` +
+      `No API key for ${url}: set ${API_KEY_VAR} (or pass --api-key, or apiKey). ` +
         "Only a local endpoint on 127.0.0.1 or localhost works without one.",
     );
   }
@@ -196,6 +204,14 @@ export function resolveEndpoint(
 export function isLoopback(url: URL): boolean {
   const host = url.hostname.toLowerCase();
   return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+}
+
+function duration(name: string, value: number | undefined, fallback: number, least: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < least) {
+    throw new VisionConfigError(`${name} must be a number of milliseconds of at least ${least}, not ${String(value)}.`);
+  }
+  return value;
 }
 
 function whole(name: string, value: number | undefined, fallback: number, least: number): number {

@@ -9,8 +9,8 @@
  */
 
 
-import { ClientCode, isRetryableFrameCode, isTransientJobError } from "./codes.js";
-import { CONTRACT } from "./contract.js";
+import { ClientCode, type EndingName, ending, isRetryableFrameCode, jobErrorEnding } from "./codes.js";
+import { FINAL_STATES, WAITING_STATES } from "./contract.generated.js";
 import { Endpoint, isObject, type Json, RequestFailed, UnusableAnswer } from "./endpoint.js";
 import { VisionEndpointError } from "./errors.js";
 import { FrameLoadError } from "./frames.js";
@@ -27,14 +27,12 @@ export interface JobOutcome {
   attempts: number;
 }
 
-/** Why one attempt of a job ended without output. */
+/** Why one attempt of a job ended without output: the reason, and the contract's ending for it. */
 interface Failure {
   reason: string;
-  code: string;
-  /** Another attempt of the same job may succeed. */
-  runAgain: boolean;
-  /** The worker failed on these frames: try each alone. */
-  framesMayRecover: boolean;
+  ending: EndingName;
+  /** Instead of the ending's code. */
+  code?: string;
 }
 
 export class JobRunner {
@@ -51,13 +49,13 @@ export class JobRunner {
       body = jobBody(job, this.settings);
     } catch (err) {
       // A local file that vanished since it was hashed.
-      if (err instanceof FrameLoadError) return failed(count, failure(err.message, false, false, ClientCode.frameUnreadable), 0);
+      if (err instanceof FrameLoadError) return failed(count, failure(err.message, "request_refused", ClientCode.frameUnreadable), 0);
       throw err;
     }
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.guardedAttempt(body, count);
       if (!("reason" in outcome)) return { ...outcome, attempts: attempt };
-      if (!outcome.runAgain || attempt > this.settings.jobRetries || this.endpoint.stopped) {
+      if (!ending(outcome.ending).runAgain || attempt > this.settings.jobRetries || this.endpoint.stopped) {
         log("job of %d frames failed after %d attempt(s): %s", count, attempt, outcome.reason);
         return failed(count, outcome, attempt);
       }
@@ -75,7 +73,7 @@ export class JobRunner {
       const name = err instanceof Error ? err.name : typeof err;
       const message = err instanceof Error ? err.message : String(err);
       log("job attempt failed on an unexpected error: %s: %s", name, message);
-      return failure(`client error: ${name}: ${message}`, true, false);
+      return failure(`client error: ${name}: ${message}`, "client_error");
     }
   }
 
@@ -110,10 +108,10 @@ export class JobRunner {
       } else {
         unusable += 1;
         log("job %s: %s (%d in a row)", jobId, problem, unusable);
-        if (unusable >= maxUnusableAnswers) return failure(`${problem}, ${unusable} times in a row`, true, false);
+        if (unusable >= maxUnusableAnswers) return failure(`${problem}, ${unusable} times in a row`, "unusable_answers");
       }
       if (performance.now() + pollIntervalMs > deadline) return this.timedOut(jobId, state);
-      if (!(await this.endpoint.wait(pollIntervalMs))) return failure("the run stopped", false, false);
+      if (!(await this.endpoint.wait(pollIntervalMs))) return failure("the run stopped", "stopped");
     }
   }
 
@@ -121,21 +119,16 @@ export class JobRunner {
     await this.endpoint.cancel(jobId);
     const seconds = formatSeconds(this.settings.maxWaitMs);
     // Never started: no worker was free, which is not the frames' fault.
-    if (state === "IN_QUEUE") return failure(`job still queued after ${seconds} s`, true, false, ClientCode.jobTimedOut);
-    return failure(`job did not finish within ${seconds} s`, true, true, ClientCode.jobTimedOut);
+    if (state === "IN_QUEUE") return failure(`job still queued after ${seconds} s`, "still_queued");
+    return failure(`job did not finish within ${seconds} s`, "still_running");
   }
 }
 
-const WAITING: ReadonlySet<string> = new Set(CONTRACT.waitingStates);
-const FINAL: ReadonlySet<string> = new Set(CONTRACT.finalStates);
+const WAITING: ReadonlySet<string> = new Set(WAITING_STATES);
+const FINAL: ReadonlySet<string> = new Set(FINAL_STATES);
 
-function failure(
-  reason: string,
-  runAgain: boolean,
-  framesMayRecover: boolean,
-  code: string = ClientCode.jobFailed,
-): Failure {
-  return { reason, code, runAgain, framesMayRecover };
+function failure(reason: string, endingName: EndingName, code?: string): Failure {
+  return code === undefined ? { reason, ending: endingName } : { reason, ending: endingName, code };
 }
 
 /** Why a parsed `/status` answer cannot be used, or undefined when it has a known status. */
@@ -158,9 +151,9 @@ function finalOutcome(answer: Json, count: number): Omit<JobOutcome, "attempts">
     case "FAILED":
       return jobFailure(jobError(answer.error));
     case "TIMED_OUT":
-      return failure("job timed out on the endpoint", true, true, ClientCode.jobTimedOut);
+      return failure("job timed out on the endpoint", "timed_out");
     default: // CANCELLED: someone cancelled it
-      return failure("job was cancelled on the endpoint", false, false);
+      return failure("job was cancelled on the endpoint", "cancelled");
   }
 }
 
@@ -170,26 +163,22 @@ function formatSeconds(ms: number): string {
 }
 
 function failed(count: number, failure: Failure, attempts: number): JobOutcome {
+  const rule = ending(failure.ending);
+  const code = failure.code ?? rule.code;
   return {
-    results: Array.from({ length: count }, () => ({ error: failure.reason, code: failure.code })),
-    retryAlone: Array.from({ length: count }, () => failure.framesMayRecover),
+    results: Array.from({ length: count }, () => ({ error: failure.reason, code })),
+    retryAlone: Array.from({ length: count }, () => rule.framesAlone),
     attempts,
   };
 }
 
 function requestFailure(err: unknown): Failure {
   if (!(err instanceof RequestFailed)) throw err; // VisionEndpointError: the run stops
-  return { reason: err.reason, code: err.code, runAgain: err.transient, framesMayRecover: false };
+  return failure(err.reason, err.ending);
 }
 
 function jobFailure(error: string): Failure {
-  const transient = isTransientJobError(error);
-  return {
-    reason: `job failed: ${error}`,
-    code: ClientCode.jobFailed,
-    runAgain: transient,
-    framesMayRecover: transient,
-  };
+  return failure(`job failed: ${error}`, jobErrorEnding(error));
 }
 
 /** Check a COMPLETED job's output against the worker's contract and read it per frame. */
@@ -200,7 +189,7 @@ export function readOutput(output: unknown, count: number): Omit<JobOutcome, "at
     results = readAnswers(output, count);
   } catch (err) {
     if (!(err instanceof OutputError)) throw err;
-    return failure(`malformed output from the endpoint: ${err.message}`, true, false);
+    return failure(`malformed output from the endpoint: ${err.message}`, "malformed_output");
   }
   const retryAlone = results.map((r) => r.description === undefined && isRetryableFrameCode(r.code));
   return { results, retryAlone };
