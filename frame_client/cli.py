@@ -103,7 +103,9 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
                 max_new_tokens=args.max_new_tokens,
                 output="fields" if args.fields else "text",
                 on_progress=progress.update,
-                options=ClientOptions(outage_s=args.outage_s, job_timeout_s=args.job_timeout),
+                options=ClientOptions(outage_s=args.outage_s, job_timeout_s=args.job_timeout).scaled(
+                    args.time_scale
+                ),
                 resume=args.resume,
             )
             if shots is None:
@@ -249,6 +251,8 @@ def _parser() -> argparse.ArgumentParser:
         "failed (default: %(default)g)",
     )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    # For the conformance scenarios (frame_contract/scenarios): every policy duration times this.
+    parser.add_argument("--time-scale", type=_positive_seconds, default=1.0, help=argparse.SUPPRESS)
     parser.add_argument("-v", "--verbose", action="store_true", help="log each job and retry")
     cli_scenes.add_arguments(parser)
     return parser
