@@ -24,7 +24,14 @@ import { describeFrames, RunInterrupted } from "./describe.js";
 import { VisionConfigError, VisionEndpointError } from "./errors.js";
 import type { LocalFile } from "./frames.js";
 import { log, setVerbose } from "./log.js";
-import { API_KEY_VAR, DEFAULTS, ENDPOINT_ID_VAR, resolveEndpoint } from "./options.js";
+import {
+  API_KEY_VAR,
+  DEFAULTS,
+  ENDPOINT_ID_VAR,
+  type GenerateDescriptionsOptions,
+  resolveEndpoint,
+  scaled,
+} from "./options.js";
 import { expandFrames, URL_PATTERN } from "./paths.js";
 import { ProgressBar } from "./progress.js";
 import { type FrameResult, toWorkerOutput } from "./results.js";
@@ -48,6 +55,7 @@ const OPTIONS = {
   resume: { type: "string" },
   "outage-s": { type: "string" },
   "job-timeout": { type: "string" },
+  "time-scale": { type: "string" }, // hidden: the conformance scenarios' scaled time
   "no-progress": { type: "boolean" },
   verbose: { type: "boolean", short: "v" },
   help: { type: "boolean", short: "h" },
@@ -97,6 +105,7 @@ interface Arguments {
   resume: string | undefined;
   outageS: number;
   jobTimeoutS: number;
+  timeScale: number;
   progress: boolean;
 }
 
@@ -125,24 +134,24 @@ export async function main(argv: string[]): Promise<number> {
   let stopped: string | undefined; // why the run ended early, if it did
   let exitCode: number = EXIT.aborted;
   try {
-    results = await describeFrames(
-      frames.map((frame): string | LocalFile => (URL_PATTERN.test(frame) ? frame : { file: frame })),
-      {
-        endpointUrl: args.endpointUrl,
-        apiKey: args.apiKey,
-        batchSize: args.batchSize,
-        maxConcurrent: args.concurrency,
-        useBase64: false, // URLs go to the worker as they are, as the Python command sends them
-        ...(args.prompt === undefined ? {} : { prompt: args.prompt }),
-        ...(args.maxNewTokens === undefined ? {} : { maxNewTokens: args.maxNewTokens }),
-        output: args.fields ? "fields" : "text",
-        outageMs: Math.round(args.outageS * 1000),
-        maxWaitMs: Math.max(1, Math.round(args.jobTimeoutS * 1000)),
-        ...(args.resume === undefined ? {} : { resume: args.resume }),
-        ...testTuning(),
-      },
-      { onSettled: (count) => bar.update(count), signal: interrupt.signal },
-    );
+    const options: GenerateDescriptionsOptions = {
+      endpointUrl: args.endpointUrl,
+      apiKey: args.apiKey,
+      batchSize: args.batchSize,
+      maxConcurrent: args.concurrency,
+      useBase64: false, // URLs go to the worker as they are, as the Python command sends them
+      ...(args.prompt === undefined ? {} : { prompt: args.prompt }),
+      ...(args.maxNewTokens === undefined ? {} : { maxNewTokens: args.maxNewTokens }),
+      output: args.fields ? "fields" : "text",
+      outageMs: args.outageS * 1000,
+      maxWaitMs: args.jobTimeoutS * 1000,
+      ...(args.resume === undefined ? {} : { resume: args.resume }),
+    };
+    const inputs = frames.map((frame): string | LocalFile => (URL_PATTERN.test(frame) ? frame : { file: frame }));
+    results = await describeFrames(inputs, args.timeScale === 1 ? options : scaled(options, args.timeScale), {
+      onSettled: (count) => bar.update(count),
+      signal: interrupt.signal,
+    });
   } catch (err) {
     if (err instanceof VisionConfigError) {
       bar.close();
@@ -175,17 +184,6 @@ export async function main(argv: string[]): Promise<number> {
   const failed = results.filter((result) => result.description === undefined).length;
   if (failed > 0) process.stderr.write(`${PROG}: ${failed} of ${frames.length} frames were not described; reasons in 'errors'\n`);
   return failed > 0 ? EXIT.framesFailed : EXIT.ok;
-}
-
-/**
- * Pauses shortened for the test suites (`FRAME_CLIENT_TEST_POLL_INTERVAL_MS`): polling and
- * backoff only, never what a run decides.
- */
-function testTuning(): { pollIntervalMs?: number; httpBackoffMs?: number; jobRetryDelayMs?: number } {
-  const value = process.env.FRAME_CLIENT_TEST_POLL_INTERVAL_MS;
-  if (!value) return {};
-  const ms = Math.max(0, Math.round(Number(value)) || 0);
-  return { pollIntervalMs: ms, httpBackoffMs: ms, jobRetryDelayMs: 0 };
 }
 
 function usage(message: string): number {
@@ -232,6 +230,7 @@ function parse(argv: string[]): Arguments | "help" {
     resume: values.resume,
     outageS: seconds("--outage-s", values["outage-s"], DEFAULTS.outageMs / 1000, false),
     jobTimeoutS: seconds("--job-timeout", values["job-timeout"], DEFAULTS.maxWaitMs / 1000, true),
+    timeScale: seconds("--time-scale", values["time-scale"], 1, true),
     progress: values["no-progress"] !== true,
   };
 }

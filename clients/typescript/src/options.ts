@@ -6,7 +6,7 @@
  * `VisionConfigError` before any request is made.
  */
 
-import { POLICY } from "./contract.generated.js";
+import { POLICY, SCALED_DURATIONS } from "./contract.generated.js";
 import { VisionConfigError } from "./errors.js";
 
 export const HOSTED_API = "https://api.runpod.ai/v2";
@@ -109,6 +109,30 @@ export const DEFAULTS = {
   maxPayloadBytes: POLICY.maxPayloadBytes,
   requestTimeoutMs: POLICY.requestTimeoutMs,
 } as const;
+
+/** The option that holds each of the policy's durations (the job timeout is render-api's `maxWaitMs`). */
+const DURATION_OPTIONS = {
+  outageMs: "outageMs",
+  jobTimeoutMs: "maxWaitMs",
+  pollIntervalMs: "pollIntervalMs",
+  jobRetryDelayMs: "jobRetryDelayMs",
+  httpBackoffMs: "httpBackoffMs",
+  maxBackoffMs: "maxBackoffMs",
+} as const satisfies Partial<Record<keyof typeof POLICY, keyof GenerateDescriptionsOptions>>;
+
+/**
+ * `options` with the policy's `SCALED_DURATIONS` (each as given in `options`, else its default)
+ * times `timeScale`: how the conformance scenarios run in scaled time (`frame_contract/scenarios`).
+ */
+export function scaled(options: GenerateDescriptionsOptions, timeScale: number): GenerateDescriptionsOptions {
+  const result: GenerateDescriptionsOptions = { ...options };
+  for (const name of SCALED_DURATIONS) {
+    const option = DURATION_OPTIONS[name as keyof typeof DURATION_OPTIONS];
+    if (option === undefined) throw new Error(`the policy scales ${name}, which no option holds`);
+    result[option] = (options[option] ?? (POLICY[name] as number)) * timeScale;
+  }
+  return result;
+}
 
 export function resolveSettings(options: GenerateDescriptionsOptions): Settings {
   if (options.output !== undefined && options.output !== "text" && options.output !== "fields") {
