@@ -1,4 +1,4 @@
-"""RunPod serverless entry point: validate the job, describe its frames, shape the output.
+"""RunPod serverless entry point: parse the job, describe its frames, shape the output.
 
 The model loads once, here at import, before RunPod hands this worker any job; a model that
 cannot load stops the process with a clear message instead. All real work lives in
@@ -34,9 +34,9 @@ except StartupError as err:
 
 async def handler(job: dict) -> dict:
     """Describe the frames of one RunPod job; returns the output or `{"error": ...}`, never raises."""
-    job_id = job.get("id", "-") if isinstance(job, dict) else "-"
+    job_id, job_input = (job.get("id", "-"), job.get("input")) if isinstance(job, dict) else ("-", None)
     try:
-        request = WORKER.admit(parse_job(job.get("input") if isinstance(job, dict) else None, SETTINGS))
+        request = parse_job(job_input, SETTINGS, WORKER.capabilities)
     except InvalidJob as err:
         log.info("job %s rejected: %s", job_id, err)
         return error_output(err)
@@ -46,8 +46,7 @@ async def handler(job: dict) -> dict:
     except Exception as err:  # the handler's promise: a job ends with an output, not a traceback
         log.exception("job %s failed unexpectedly", job_id)
         return internal_error_output(err)
-    fields = request.generation.output == "fields"
-    output = job_output(result.outcomes, refresh_worker=WORKER.needs_replacement, with_fields=fields)
+    output = job_output(request, result.outcomes, refresh_worker=WORKER.needs_replacement)
     _log_job(job_id, result, len(output["failed_indices"]))
     return output
 

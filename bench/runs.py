@@ -32,7 +32,7 @@ from frame_describer.decode import decode_frame
 from frame_describer.engine import DescriptionEngine
 from frame_describer.frame_types import Description, GenerationOptions, Outcome, PreparedFrame
 from frame_describer.generation import Generator, is_out_of_memory
-from frame_describer.job_input import FrameSource, JobRequest
+from frame_describer.job_input import FrameEntry, JobRequest
 from frame_describer.model import LoadedModel
 from frame_describer.preprocess import prepare_frame
 from frame_describer.prompt import chat_messages
@@ -64,8 +64,7 @@ class BenchContext:
 
     @property
     def options(self) -> GenerationOptions:
-        # Random weights stop at arbitrary points: forcing the length keeps runs comparable.
-        return GenerationOptions(max_new_tokens=self.new_tokens, min_new_tokens=self.new_tokens)
+        return GenerationOptions(max_new_tokens=self.new_tokens)
 
     def prepared(self, count: int) -> list[PreparedFrame]:
         """The first `count` frames decoded and preprocessed as the worker does (timed once), at
@@ -115,6 +114,14 @@ class BenchContext:
         )
 
 
+def forced_length(generator: Generator) -> Generator:
+    """`generator`, from now on writing every row to its whole token budget: random weights stop
+    at arbitrary points, and forcing the length keeps runs comparable. The worker never does."""
+    generate = generator.generate
+    generator.generate = lambda **kwargs: generate(**kwargs, min_new_tokens=kwargs["max_new_tokens"])
+    return generator
+
+
 def watch_out_of_memory(generator: Generator) -> list[BaseException]:
     """Every out-of-memory error on its way to the generator's own fallback, from now on."""
     seen: list[BaseException] = []
@@ -136,9 +143,9 @@ def warm_up(ctx: BenchContext, static_cache: bool) -> None:
     """CUDA kernels, cuBLAS handles and allocator pools, before anything is timed."""
     # One token only with a static cache: a decoding step would compile for a shape no run uses.
     tokens = 1 if static_cache else min(4, ctx.new_tokens)
-    options = GenerationOptions(max_new_tokens=tokens, min_new_tokens=tokens)
+    options = GenerationOptions(max_new_tokens=tokens)
     frames = [dataclasses.replace(f, options=options) for f in ctx.prepared(2)]
-    generator = Generator(ctx.loaded)
+    generator = forced_length(Generator(ctx.loaded))
     generator.run(frames)
     generator.run(frames[:1])
 
@@ -195,12 +202,13 @@ def _baseline_generate(ctx: BenchContext, inputs, new_tokens: int) -> torch.Tens
 def run_batched(ctx: BenchContext, batch_size: int, count: int) -> RunRecord:
     """`count` prepared frames through an engine whose batches hold `batch_size`."""
     frames = ctx.prepared(count)
-    outcomes, timing, largest_batch = _through_engine(ctx, Generator(ctx.loaded), batch_size, frames)
+    generator = forced_length(Generator(ctx.loaded))
+    outcomes, timing, largest_batch = _through_engine(ctx, generator, batch_size, frames)
     batches = math.ceil(count / batch_size)
-    one_token = GenerationOptions(max_new_tokens=1, min_new_tokens=1)
+    one_token = GenerationOptions(max_new_tokens=1)
     first_batch = [dataclasses.replace(f, options=one_token) for f in frames[:batch_size]]
     with measured(ctx.device) as prefill:
-        Generator(ctx.loaded).run(first_batch)
+        generator.run(first_batch)
     return ctx.record(
         "batched",
         batch_size,
@@ -269,12 +277,13 @@ def run_jobs(
     """`jobs` base64 jobs of `frames_per_job` frames through a `Worker`, `in_flight` at a time."""
     settings = dataclasses.replace(ctx.settings, max_batch_size=batch_size)
     worker = Worker(settings, ctx.loaded)
-    out_of_memory = watch_out_of_memory(worker.engine.generator)
+    out_of_memory = watch_out_of_memory(forced_length(worker.engine.generator))
     frames = [base64.b64encode(data).decode() for data in ctx.frames[: jobs * frames_per_job]]
     requests = [
         JobRequest(
-            frames=tuple(FrameSource("base64", f) for f in frames[i : i + frames_per_job]),
+            frames=tuple(FrameEntry("base64", f) for f in frames[i : i + frames_per_job]),
             prompt=ctx.prompt,
+            prompt_given=True,
             generation=ctx.options,
             detail=ctx.loaded.image_detail,
         )

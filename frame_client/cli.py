@@ -197,7 +197,7 @@ def natural_key(name: str) -> list:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="describe-frames",
-        description="Describe video frames with the LLaVA-NeXT worker on RunPod; writes one JSON "
+        description="Describe video frames with the frame-describer worker on RunPod; writes one JSON "
         "object shaped like the worker's output (descriptions, failed_indices, errors, error_codes, count) "
         "over all frames, plus 'frames', the inputs in order.",
         epilog=f"The endpoint defaults to https://api.runpod.ai/v2/${ENDPOINT_ID_VAR}, the key to "

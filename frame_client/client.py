@@ -63,8 +63,9 @@ def describe_frames(
     `options` holds retries and timeouts (`ClientOptions`: `outage_s`, `job_timeout_s`, ...).
 
     `resume` names a JSON-lines file (`resume.py`) to which every frame is appended as it
-    settles; frames it already holds a description for are not sent again, so a run that was
-    killed, interrupted or cut short by an outage continues where it stopped.
+    settles; frames it already settles (described, or failed with a code no retry can change)
+    are not sent again, so a run that was killed, interrupted or cut short by an outage
+    continues where it stopped.
 
     A frame that cannot be described gets `FrameResult(error=..., code=...)`; that never fails
     the call, and no answer of the endpoint, however malformed, makes it raise. It raises only:
@@ -105,7 +106,7 @@ def describe_frames(
     started = time.perf_counter()
     try:
         unique = ledger.load(items)
-        to_send = ledger.take_described(unique)
+        to_send = ledger.take_settled(unique)
         plan = plan_jobs(to_send, batch_size, options.max_payload_bytes, ask)
         for frame, reason in plan.too_large:
             ledger.settle(frame, FrameResult(error=reason, code=FRAME_TOO_LARGE_TO_SEND))
@@ -134,7 +135,7 @@ def describe_frames(
     results = ledger.results
     failed = sum(1 for r in results if not r.ok)
     log.info(
-        "%d frames (%d unique, %d described by the resume file) in %d jobs (%d attempts, %d frames "
+        "%d frames (%d unique, %d settled by the resume file) in %d jobs (%d attempts, %d frames "
         "retried alone): %d described, %d failed, %.1f s",
         len(items),
         len(unique),
@@ -176,8 +177,8 @@ class _Ledger:
             self.positions[frame.key].append(index)
         return unique
 
-    def take_described(self, unique: list[Frame]) -> list[Frame]:
-        """Settle the frames the resume file already describes; return the others, to send."""
+    def take_settled(self, unique: list[Frame]) -> list[Frame]:
+        """Settle the frames the resume file already settles; return the others, to send."""
         done = self.journal.done if self.journal is not None else {}
         for frame in unique:
             if frame.key in done:

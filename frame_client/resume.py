@@ -9,10 +9,12 @@ settled frame, keyed by its content (`sha256:<hex>` of its bytes, or `url:<url>`
      "code": "not_found"}
 
 Each line is flushed when written. Reading it back, a torn last line (the process died while
-writing it) and any other line that is not an entry are skipped. A frame described on any line
-is done; a frame that only ever failed is sent again. A file written with another prompt, token
-limit or output mode is refused rather than mixed into this run. A fields run keeps each frame's
-`fields` too.
+writing it) and any other line that is not an entry are skipped. A frame is *settled*, and never
+sent again, when a line describes it or fails it with a code that is not retryable
+(`frame_contract.codes`); a frame whose lines only failed it retryably is sent again. A file
+written with another prompt, token limit or output mode is refused rather than mixed into this
+run. A fields run keeps each frame's `fields` too. docs/client-policy.md specifies the format
+field by field: the TypeScript client reads and writes the same files.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import json
 import logging
 from pathlib import Path
 from typing import IO
+
+from frame_contract.codes import is_retryable
 
 from .failures import ConfigError
 from .jobs import JobAsk
@@ -32,7 +36,7 @@ _VERSION = 1
 
 
 class ResumeFile:
-    """One run's resume file: what it already holds (`done`), and `record` for each settled frame."""
+    """One run's resume file: the frames it settles already (`done`), and `record` for each settled frame."""
 
     def __init__(self, path: str | Path, ask: JobAsk):
         self.path = Path(path)
@@ -80,15 +84,12 @@ class ResumeFile:
             if entry is None or not isinstance(entry.get("key"), str):
                 skipped += 1
                 continue
-            description = entry.get("description")
-            if isinstance(description, str) and description.strip():
-                fields = entry.get("fields") if isinstance(entry.get("fields"), dict) else None
-                self.done[entry["key"]] = FrameResult(description=description, fields=fields)
+            result = _settled(entry)
+            earlier = self.done.get(entry["key"])
+            if result is not None and (earlier is None or not earlier.ok):
+                self.done[entry["key"]] = result
         log.info(
-            "resume file %s: %d frames described already, %d lines skipped",
-            self.path,
-            len(self.done),
-            skipped,
+            "resume file %s: %d frames settled already, %d lines skipped", self.path, len(self.done), skipped
         )
 
     def _open(self) -> IO[str]:
@@ -113,3 +114,16 @@ def _entry(line: str) -> dict | None:
     except ValueError:
         return None
     return value if isinstance(value, dict) else None
+
+
+def _settled(entry: dict) -> FrameResult | None:
+    """The result an entry settles: a description, or a failure no retry can change; else None."""
+    description = entry.get("description")
+    if isinstance(description, str) and description.strip():
+        fields = entry.get("fields") if isinstance(entry.get("fields"), dict) else None
+        return FrameResult(description=description, fields=fields)
+    code = entry.get("code")
+    if isinstance(code, str) and code and not is_retryable(code):
+        error = entry.get("error")
+        return FrameResult(error=error if isinstance(error, str) else "failed", code=code)
+    return None

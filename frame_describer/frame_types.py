@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from frame_contract.job_input import TEXT
+
 from .errors import FrameError
 
 
@@ -18,8 +20,7 @@ class GenerationOptions:
     """How to generate; frames share a batch only when their options are equal."""
 
     max_new_tokens: int
-    min_new_tokens: int | None = None  # the benchmark forces an exact output length
-    output: str = "text"  # "text" (prose) or "fields" (one JSON object, constrained decoding)
+    output: str = TEXT  # "text" (prose) or "fields" (one JSON object, constrained decoding)
 
 
 @dataclass

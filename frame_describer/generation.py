@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import torch
 
 from frame_contract import codes
+from frame_contract.job_input import FIELDS
 
 from .errors import FatalDeviceError, GenerationError
 from .fields import FieldsError, render_prose
@@ -104,9 +105,9 @@ class Generator:
         loaded = self.loaded
         inputs = {key: _to_model(value, loaded) for key, value in collate(frames, self.pad_token_id).items()}
         options = frames[0].options
-        extra = {"min_new_tokens": options.min_new_tokens} if options.min_new_tokens else {}
+        extra = {}
         constraint = None
-        if options.output == "fields":
+        if options.output == FIELDS:
             from .constrained import FieldsLogitsProcessor  # llguidance: only for fields jobs
 
             constraint = FieldsLogitsProcessor(self.fields_grammar, len(frames))

@@ -1,132 +1,195 @@
-"""The job's input schema: what `event["input"]` may hold, checked as a whole before any work.
+"""A job's input parsed once into a `JobRequest`: resolved, frozen, and the only source of truth.
+
+The keys, their allowed values and their limits are `frame_contract.job_input`'s; this module
+reads the input against them and the worker's settings, and against what only the loaded model
+can judge (`ModelCapabilities`). Everything a job runs with is decided here: the prompt (the
+caller's, the default, or either wrapped for fields output), whether the caller gave one, the
+output mode, the token budget and the image detail. Admission is this parse; nothing later
+derives any of it again.
 
 A request that is wrong as a whole raises `InvalidJob` with one sentence. A single bad frame
-entry is not the job's fault: it is kept as a `FrameSource` and fails on its own later.
+entry is not the job's fault: it is kept as a `FrameEntry` and fails on its own later.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from frame_contract.job_input import BASE64, FIELDS, FRAMES_KEY, KEYS, URL, InputKey
+
 from .errors import InvalidJob
+from .fields import fields_prompt
 from .frame_types import GenerationOptions
 from .prompt import DEFAULT_PROMPT
-from .settings import IMAGE_DETAILS, Settings
+from .settings import Settings
 
-ALLOWED_KEYS = frozenset(
-    {"frame_urls", "frame_data", "format", "prompt", "max_new_tokens", "detail", "output"}
-)
-FORMATS = ("url", "base64")
-OUTPUTS = ("text", "fields")
+# The `Settings` field behind each setting the job input names.
+# NOTE: goes when the settings table can be asked for a setting by its name.
+_SETTING_FIELDS = {
+    "MAX_FRAMES_PER_JOB": "max_frames_per_job",
+    "MAX_PROMPT_CHARS": "max_prompt_chars",
+    "MAX_NEW_TOKENS": "default_max_new_tokens",
+    "MAX_NEW_TOKENS_LIMIT": "max_new_tokens_limit",
+    "IMAGE_DETAIL": "image_detail",
+}
 
 
 @dataclass(frozen=True)
-class FrameSource:
+class FrameEntry:
     """One frame as the caller gave it: `kind` says how to read `value` (any JSON value)."""
 
     kind: str  # "url" (http(s) URL or data: URI) or "base64" (bare base64 or data: URI)
     value: Any
 
 
-@dataclass(frozen=True)
-class JobRequest:
-    """A validated job: its frames in input order, the prompt, the image detail and how to generate.
+def _any_prompt(prompt: str) -> None:
+    """A prompt check that accepts everything: for a description of no particular model."""
 
-    `asked_max_new_tokens` is the job's own `max_new_tokens` (None: the worker's default), which
-    the fields mode needs to tell a too-small budget from a default it raises.
+
+@dataclass(frozen=True)
+class ModelCapabilities:
+    """What only the loaded model can judge about a job, as plain values (`Worker` fills them in).
+
+    `fixed_detail` is the image detail its family fixes at load (None: each job chooses);
+    `fields_min_new_tokens` the budget in which every fields object completes (None: no fields
+    output, for `fields_unavailable`'s reason); `check_prompt` raises `InvalidJob` for a prompt
+    its processor refuses.
     """
 
-    frames: tuple[FrameSource, ...]
+    family: str = "any model"
+    fixed_detail: str | None = None
+    fields_min_new_tokens: int | None = 1
+    fields_unavailable: str = ""
+    check_prompt: Callable[[str], None] = _any_prompt
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    """A job as it runs: its frames in input order and everything resolved for them.
+
+    `prompt` is the text the model reads for every frame (the caller's, the default, or either
+    with the fields instructions); `prompt_given` says whether the caller sent one. `generation`
+    holds the output mode and the token budget: frames share a batch only when it is equal.
+    """
+
+    frames: tuple[FrameEntry, ...]
     prompt: str
+    prompt_given: bool
     generation: GenerationOptions
-    detail: str = "high"
-    asked_max_new_tokens: int | None = None
+    detail: str
+
+    @property
+    def output(self) -> str:
+        return self.generation.output
 
 
-def parse_job(job_input: Any, settings: Settings) -> JobRequest:
-    """Check `job_input` as a whole and return the request, or raise `InvalidJob`."""
+def parse_job(job_input: Any, settings: Settings, model: ModelCapabilities) -> JobRequest:
+    """`job_input` checked as a whole and resolved for `model`, or `InvalidJob`."""
     if not isinstance(job_input, dict):
         raise InvalidJob("Input must be a JSON object with 'frame_urls' or 'frame_data'.")
-    unknown = sorted(str(k) for k in job_input if k not in ALLOWED_KEYS)
+    unknown = sorted(str(k) for k in job_input if k not in KEYS)
     if unknown:
         raise InvalidJob(
-            f"Unknown input key(s) {', '.join(map(repr, unknown))}; "
-            f"allowed: {', '.join(sorted(ALLOWED_KEYS))}."
+            f"Unknown input key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(KEYS))}."
         )
-    kind = job_input.get("format", "url")
-    if kind not in FORMATS:
-        raise InvalidJob(f"'format' must be 'url' or 'base64', not {kind!r}.")
-    entries = _frame_entries(job_input, kind)
-    if len(entries) > settings.max_frames_per_job:
-        raise InvalidJob(
-            f"The job has {len(entries)} frames; at most {settings.max_frames_per_job} are allowed."
-        )
+    kind = _choice(job_input, KEYS["format"], settings)
+    entries = _frame_entries(job_input, kind, settings)
+    output = _choice(job_input, KEYS["output"], settings)
+    given = job_input.get("prompt")
+    if given is not None:
+        given = _prompt(given, settings)
+        model.check_prompt(given)
+    detail = _detail(job_input, settings, model)
+    tokens = _token_budget(job_input.get("max_new_tokens"), output, settings, model)
     return JobRequest(
-        frames=tuple(FrameSource(kind, entry) for entry in entries),
-        prompt=_prompt(job_input, settings),
-        generation=GenerationOptions(
-            max_new_tokens=_max_new_tokens(job_input, settings), output=_output(job_input)
-        ),
-        detail=_detail(job_input, settings),
-        asked_max_new_tokens=job_input.get("max_new_tokens"),
+        frames=tuple(FrameEntry(kind, entry) for entry in entries),
+        prompt=fields_prompt(given) if output == FIELDS else given or DEFAULT_PROMPT,
+        prompt_given=given is not None,
+        generation=GenerationOptions(max_new_tokens=tokens, output=output),
+        detail=detail,
     )
 
 
-def _frame_entries(job_input: dict, kind: str) -> list:
-    has_urls, has_data = "frame_urls" in job_input, "frame_data" in job_input
+def _setting(settings: Settings, name: str) -> Any:
+    return getattr(settings, _SETTING_FIELDS[name])
+
+
+def _echo(value: object) -> str:
+    """A value the caller sent, as an error message shows it."""
+    return repr(value)
+
+
+def _choice(job_input: dict, key: InputKey, settings: Settings) -> str:
+    value = job_input.get(key.name)
+    if value is None:
+        return key.default if key.default_setting is None else _setting(settings, key.default_setting)
+    if value not in key.choices:
+        raise InvalidJob(f"'{key.name}' must be {' or '.join(map(repr, key.choices))}, not {_echo(value)}.")
+    return value
+
+
+def _frame_entries(job_input: dict, kind: str, settings: Settings) -> list:
+    has_urls, has_data = FRAMES_KEY[URL] in job_input, FRAMES_KEY[BASE64] in job_input
     if has_urls and has_data:
         raise InvalidJob("Give either 'frame_urls' or 'frame_data', not both.")
-    if kind == "base64" and not has_data:
+    if kind == BASE64 and not has_data:
         raise InvalidJob("'format': 'base64' needs the frames in 'frame_data'.")
-    if kind == "url" and has_data:
+    if kind == URL and has_data:
         raise InvalidJob("'frame_data' needs 'format': 'base64'.")
     if not (has_urls or has_data):
         raise InvalidJob("No frames: give 'frame_urls' or 'frame_data' with 'format': 'base64'.")
-    key = "frame_data" if has_data else "frame_urls"
-    entries = job_input[key]
+    key = KEYS[FRAMES_KEY[kind]]
+    entries = job_input[key.name]
     if not isinstance(entries, list):
-        raise InvalidJob(f"'{key}' must be a list, not {type(entries).__name__}.")
-    if not entries:
-        raise InvalidJob(f"'{key}' is empty: send at least one frame.")
+        raise InvalidJob(f"'{key.name}' must be a list, not {type(entries).__name__}.")
+    if len(entries) < key.minimum:
+        raise InvalidJob(f"'{key.name}' is empty: send at least one frame.")
+    limit = _setting(settings, key.maximum_setting)
+    if len(entries) > limit:
+        raise InvalidJob(f"The job has {len(entries)} frames; at most {limit} are allowed.")
     return entries
 
 
-def _prompt(job_input: dict, settings: Settings) -> str:
-    prompt = job_input.get("prompt")
-    if prompt is None:
-        return DEFAULT_PROMPT
-    if not isinstance(prompt, str) or not prompt.strip():
+def _prompt(prompt: object, settings: Settings) -> str:
+    key = KEYS["prompt"]
+    if not isinstance(prompt, str) or len(prompt.strip()) < key.minimum:
         raise InvalidJob("'prompt' must be a non-empty string.")
-    if len(prompt) > settings.max_prompt_chars:
-        raise InvalidJob(
-            f"'prompt' has {len(prompt)} characters; at most {settings.max_prompt_chars} are allowed."
-        )
+    limit = _setting(settings, key.maximum_setting)
+    if len(prompt) > limit:
+        raise InvalidJob(f"'prompt' has {len(prompt)} characters; at most {limit} are allowed.")
     return prompt.strip()
 
 
-def _max_new_tokens(job_input: dict, settings: Settings) -> int:
-    value = job_input.get("max_new_tokens")
-    if value is None:
-        return settings.default_max_new_tokens
-    limit = settings.max_new_tokens_limit
+def _token_budget(asked: object, output: str, settings: Settings, model: ModelCapabilities) -> int:
+    """The job's own `max_new_tokens`, or the worker's default; for fields output, one in which
+    every object completes."""
+    key = KEYS["max_new_tokens"]
+    limit = _setting(settings, key.maximum_setting)
     # bool is an int in Python; `true` is not a token count.
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-        raise InvalidJob(f"'max_new_tokens' must be a whole number from 1 to {limit}.")
-    return value
+    if asked is not None and (
+        isinstance(asked, bool) or not isinstance(asked, int) or not key.minimum <= asked <= limit
+    ):
+        raise InvalidJob(f"'max_new_tokens' must be a whole number from {key.minimum} to {limit}.")
+    default = _setting(settings, key.default_setting)
+    if output != FIELDS:
+        return default if asked is None else asked
+    needed = model.fields_min_new_tokens
+    if needed is None:
+        raise InvalidJob(f"This model cannot give 'output': 'fields' ({model.fields_unavailable}).")
+    if asked is not None and asked < needed:
+        raise InvalidJob(f"'output': 'fields' needs 'max_new_tokens' of at least {needed}, not {asked}.")
+    if needed > limit:
+        raise InvalidJob(f"'output': 'fields' needs {needed} new tokens; MAX_NEW_TOKENS_LIMIT is {limit}.")
+    return max(needed, default) if asked is None else asked
 
 
-def _detail(job_input: dict, settings: Settings) -> str:
-    value = job_input.get("detail")
-    if value is None:
-        return settings.image_detail
-    if value not in IMAGE_DETAILS:
-        raise InvalidJob(f"'detail' must be {' or '.join(map(repr, IMAGE_DETAILS))}, not {value!r}.")
-    return value
-
-
-def _output(job_input: dict) -> str:
-    value = job_input.get("output", "text")
-    if value not in OUTPUTS:
-        raise InvalidJob(f"'output' must be 'text' or 'fields', not {value!r}.")
-    return value
+def _detail(job_input: dict, settings: Settings, model: ModelCapabilities) -> str:
+    detail = _choice(job_input, KEYS["detail"], settings)
+    if model.fixed_detail is not None and detail != model.fixed_detail:
+        raise InvalidJob(
+            f"'detail' is set when the worker starts for {model.family} "
+            f"(IMAGE_DETAIL={model.fixed_detail}); this job asked for {_echo(detail)}."
+        )
+    return detail

@@ -5,17 +5,19 @@ The shape itself is `frame_contract.output`'s, shared with the clients that read
 
 from __future__ import annotations
 
+from frame_contract.job_input import FIELDS
 from frame_contract.output import INVALID_INPUT, FrameAnswer, build_output
 
 from .errors import FrameError, InvalidJob
 from .frame_types import Description, Outcome
+from .job_input import JobRequest
 
 
-def job_output(outcomes: list[Outcome], refresh_worker: bool = False, with_fields: bool = False) -> dict:
-    """`descriptions` (one per frame, "" where it failed), `failed_indices`, `errors`,
-    `error_codes` and `count`; `fields` for a fields job; `refresh_worker` when the GPU can no
-    longer be trusted."""
-    output = build_output([_answer(outcome) for outcome in outcomes], with_fields)
+def job_output(request: JobRequest, outcomes: list[Outcome], refresh_worker: bool = False) -> dict:
+    """`request`'s output: `descriptions` (one per frame, "" where it failed), `failed_indices`,
+    `errors`, `error_codes` and `count`; `fields` for a fields job; `refresh_worker` when the GPU
+    can no longer be trusted."""
+    output = build_output([_answer(outcome) for outcome in outcomes], with_fields=request.output == FIELDS)
     if refresh_worker:
         output["refresh_worker"] = True
     return output

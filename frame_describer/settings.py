@@ -10,6 +10,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from frame_contract.job_input import DETAILS
+
 DEFAULT_MODEL_ID = "llava-hf/llava-v1.6-mistral-7b-hf"
 # Where RunPod's "cached models" feature puts weights (huggingface_hub cache layout).
 RUNPOD_MODEL_CACHE = "/runpod-volume/huggingface-cache/hub"
@@ -43,7 +45,6 @@ ENVIRONMENT_VARIABLES = (
     "LOG_LEVEL",
 )
 
-IMAGE_DETAILS = ("high", "low")
 _DEVICES = ("auto", "cuda", "cpu")
 _DTYPES = ("auto", "float16", "bfloat16", "float32")
 _QUANTIZATIONS = ("none", "8bit", "4bit")
@@ -97,7 +98,7 @@ class Settings:
             dtype=_choice(env, "MODEL_DTYPE", "auto", _DTYPES),
             quantization=_choice(env, "QUANTIZATION", "none", _QUANTIZATIONS),
             attn_implementation=_choice(env, "ATTN_IMPLEMENTATION", "sdpa", _ATTENTION),
-            image_detail=_choice(env, "IMAGE_DETAIL", "high", IMAGE_DETAILS),
+            image_detail=_choice(env, "IMAGE_DETAIL", "high", DETAILS),
             max_batch_size=_int(env, "MAX_BATCH_SIZE", 8, low=1, high=256),
             batch_wait_ms=_int(env, "BATCH_WAIT_MS", 50, low=0, high=10_000),
             max_concurrent_jobs=_int(env, "MAX_CONCURRENT_JOBS", 4, low=1, high=64),

@@ -18,19 +18,19 @@ from frame_contract import codes
 
 from .download import FetchLimits, download, too_large_reason
 from .errors import FetchError
-from .job_input import FrameSource
+from .job_input import FrameEntry
 
 _DATA_URI = re.compile(r"^data:(?P<type>[^,;]*)(?P<params>(?:;[^,;]*)*),(?P<data>.*)$", re.S | re.I)
 _BASE64_SPACE = re.compile(r"\s+")
 
 
-def is_download(source: FrameSource) -> bool:
+def is_download(source: FrameEntry) -> bool:
     """True when the frame must be fetched over the network (an http(s) URL)."""
     value = source.value
     return source.kind == "url" and isinstance(value, str) and value.strip()[:5].lower() != "data:"
 
 
-def fetch_frame_bytes(source: FrameSource, limits: FetchLimits) -> bytes:
+def fetch_frame_bytes(source: FrameEntry, limits: FetchLimits) -> bytes:
     """Return the bytes of one frame or raise `FetchError` with a short reason."""
     value = source.value
     if not isinstance(value, str):

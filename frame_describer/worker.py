@@ -16,7 +16,7 @@ memory budget (`DECODE_MEMORY_MB`).
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -27,14 +27,12 @@ from frame_contract import codes
 
 from .decode import DecodeBudget, decode_frame
 from .engine import DescriptionEngine
-from .errors import FrameError, InvalidJob
-from .fields import fields_prompt
+from .errors import FrameError
 from .frame_types import Description, Outcome, PreparedFrame
 from .generation import Generator
-from .job_input import FrameSource, JobRequest
+from .job_input import FrameEntry, JobRequest, ModelCapabilities
 from .model import LoadedModel, load_model
 from .preprocess import check_prompt, prepare_frame
-from .prompt import DEFAULT_PROMPT
 from .settings import Settings
 from .sources import FetchLimits, fetch_frame_bytes, is_download
 
@@ -73,14 +71,25 @@ class JobResult:
 
 
 class Worker:
-    """The process-wide model, engine, download and frame threads; `run_job` serves one job."""
+    """The process-wide model, engine, download and frame threads; `run_job` serves one job.
+
+    `capabilities` tells the job parser what only this model can judge, so that a `JobRequest`
+    arrives here resolved and is run as it is.
+    """
 
     def __init__(self, settings: Settings, loaded: LoadedModel):
         self.settings = settings
         self.loaded = loaded
-        self.fields_grammar, self.fields_unavailable = _fields_support(loaded)
+        grammar, fields_unavailable = _fields_support(loaded)
+        self.capabilities = ModelCapabilities(
+            family=loaded.family.name,
+            fixed_detail=loaded.image_detail if loaded.family.detail_at_load else None,
+            fields_min_new_tokens=None if grammar is None else grammar.minimum_new_tokens,
+            fields_unavailable=fields_unavailable or "",
+            check_prompt=functools.partial(check_prompt, loaded),
+        )
         self.engine = DescriptionEngine(
-            Generator(loaded, self.fields_grammar), settings.max_batch_size, settings.batch_wait_ms / 1000
+            Generator(loaded, grammar), settings.max_batch_size, settings.batch_wait_ms / 1000
         )
         self.download_share = settings.fetch_concurrency  # one job's downloads in flight
         downloads = settings.fetch_concurrency * settings.max_concurrent_jobs
@@ -109,47 +118,14 @@ class Worker:
         """True once the GPU failed in a way this process cannot recover from."""
         return self.engine.fatal_error is not None
 
-    def admit(self, request: JobRequest) -> JobRequest:
-        """`request` as this model runs it, or `InvalidJob` for what only the model can judge: a
-        prompt its processor refuses, an image detail its family fixes at load, fields output
-        it cannot give or a token budget too small for it."""
-        if request.prompt != DEFAULT_PROMPT:
-            check_prompt(self.loaded, request.prompt)
-        loaded = self.loaded
-        if loaded.family.detail_at_load and request.detail != loaded.image_detail:
-            raise InvalidJob(
-                f"'detail' is set when the worker starts for {loaded.family.name} "
-                f"(IMAGE_DETAIL={loaded.image_detail}); this job asked for {request.detail!r}."
-            )
-        if request.generation.output == "fields":
-            return self._as_fields_job(request)
-        return request
-
-    def _as_fields_job(self, request: JobRequest) -> JobRequest:
-        grammar = self.fields_grammar
-        if grammar is None:
-            raise InvalidJob(f"This model cannot give 'output': 'fields' ({self.fields_unavailable}).")
-        needed, asked = grammar.minimum_new_tokens, request.asked_max_new_tokens
-        limit = self.settings.max_new_tokens_limit
-        if asked is not None and asked < needed:
-            raise InvalidJob(f"'output': 'fields' needs 'max_new_tokens' of at least {needed}, not {asked}.")
-        if needed > limit:
-            raise InvalidJob(
-                f"'output': 'fields' needs {needed} new tokens; MAX_NEW_TOKENS_LIMIT is {limit}."
-            )
-        tokens = asked or max(needed, self.settings.default_max_new_tokens)
-        prompt = fields_prompt(None if request.prompt == DEFAULT_PROMPT else request.prompt)
-        generation = dataclasses.replace(request.generation, max_new_tokens=tokens)
-        return dataclasses.replace(request, prompt=prompt, generation=generation)
-
     async def run_job(self, request: JobRequest, progress: ProgressCallback | None = None) -> JobResult:
-        """Describe every frame of `request`; never raises for a frame's sake."""
+        """Describe every frame of `request` as it says; never raises for a frame's sake."""
         result = JobResult(outcomes=[], timings=JobTimings(), started=time.perf_counter())
         total = len(request.frames)
         done = 0
         downloads = asyncio.Semaphore(self.download_share)  # this job's share of the downloads
 
-        async def one(source: FrameSource) -> Outcome:
+        async def one(source: FrameEntry) -> Outcome:
             nonlocal done
             outcome = await self._describe_one(source, request, downloads, result.timings)
             done += 1
@@ -161,7 +137,7 @@ class Worker:
         return result
 
     async def _describe_one(
-        self, source: FrameSource, request: JobRequest, downloads: asyncio.Semaphore, timings: JobTimings
+        self, source: FrameEntry, request: JobRequest, downloads: asyncio.Semaphore, timings: JobTimings
     ) -> Outcome:
         loop = asyncio.get_running_loop()
         # The ticket is taken here, inside the task whose exit withdraws it: a frame whose task
@@ -191,7 +167,7 @@ class Worker:
         timings.last_result = time.perf_counter()
         return outcome
 
-    def _fetch(self, source: FrameSource) -> bytes:
+    def _fetch(self, source: FrameEntry) -> bytes:
         return fetch_frame_bytes(source, self.limits)
 
     def _prepare(self, data: bytes, request: JobRequest) -> PreparedFrame:

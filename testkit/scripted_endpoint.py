@@ -24,7 +24,7 @@ import socket
 import sys
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -62,6 +62,7 @@ class Stats:
     runs: int = 0  # /run requests answered with a job id
     cancels: int = 0
     early_retries: int = 0  # requests that came before a Retry-After the endpoint sent had passed
+    sent: list[str | None] = field(default_factory=list)  # the frames of every accepted job, by name
 
 
 class _Job:
@@ -184,6 +185,7 @@ class ScriptedEndpoint:
         script = self._job_scripts[index] if index < len(self._job_scripts) else self._default_job
         job_id = f"job-{index + 1}"
         frames = [self._name(entry) for entry in entries]
+        self.stats.sent.extend(frames)
         self._jobs[job_id] = _Job(frames, job_input.get("output") == "fields", script)
         _answer(request, 200, {"id": job_id, "status": "IN_QUEUE"})
 

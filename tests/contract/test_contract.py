@@ -42,7 +42,8 @@ def test_a_missing_frame_fails_alone_with_its_http_status(run_job, frame_server)
 def test_progress_is_reported_once_per_frame(handler_module):
     from frame_describer.job_input import parse_job
 
-    request = parse_job({"frame_data": [b64(jpeg())] * 3, "format": "base64"}, handler_module.SETTINGS)
+    job_input = {"frame_data": [b64(jpeg())] * 3, "format": "base64"}
+    request = parse_job(job_input, handler_module.SETTINGS, handler_module.WORKER.capabilities)
     reports: list[tuple[int, int]] = []
     asyncio.run(handler_module.WORKER.run_job(request, lambda done, total: reports.append((done, total))))
     assert reports == [(1, 3), (2, 3), (3, 3)]

@@ -11,7 +11,9 @@ import pytest
 from frame_client import ClientOptions, describe_frames
 from frame_contract.output import FrameAnswer, build_output
 from frame_contract.policy import POLICY, SCALED_DURATIONS
-from frame_contract.schema import FOLDERS, output_schema, schemas
+from frame_contract.policy_doc import TARGET as POLICY_PAGE
+from frame_contract.policy_doc import render
+from frame_contract.schema import FOLDERS, input_schema, output_schema, schemas
 from frame_contract.typescript import TARGET, typescript_constants
 from testkit.local_api import REPO
 
@@ -61,3 +63,43 @@ def test_the_typescript_policy_holds_every_duration_in_milliseconds():
     policy = json.loads(text.split("export const POLICY = ", 1)[1].split(" as const;", 1)[0])
     assert policy["outageMs"] == POLICY.outage_s * 1000
     assert policy["batchSize"] == POLICY.batch_size
+
+
+def test_the_policy_page_holds_the_tables_the_contract_generates_now():
+    page = (REPO / POLICY_PAGE).read_text(encoding="utf-8")
+    assert page == render(page), "stale: run `python -m frame_contract.policy_doc`"
+    assert "| `outage_20s` |" in page
+
+
+# Within the settings' limits, the schema and the worker's parser must agree on every one of these.
+INPUTS = [
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"]}, True),
+    ({"frame_data": ["aGVsbG8="], "format": "base64", "prompt": "Read the text.", "output": "fields"}, True),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "format": None, "detail": "low"}, True),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "max_new_tokens": 200}, True),
+    ({"frame_data": ["aGVsbG8="]}, False),
+    (
+        {"frame_urls": ["https://cdn.example.com/1.jpg"], "frame_data": ["aGVsbG8="], "format": "base64"},
+        False,
+    ),
+    ({"frame_urls": []}, False),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "output": "json"}, False),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "max_new_tokens": 0}, False),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "frames": []}, False),
+    ({"prompt": "Describe."}, False),
+]
+
+
+@pytest.mark.parametrize(("job_input", "valid"), INPUTS, ids=[json.dumps(i)[:60] for i, _ in INPUTS])
+def test_the_input_schema_accepts_exactly_what_the_worker_accepts(job_input, valid):
+    from frame_describer.errors import InvalidJob
+    from frame_describer.job_input import ModelCapabilities, parse_job
+    from frame_describer.settings import Settings
+
+    in_schema = jsonschema.Draft202012Validator(input_schema()).is_valid(job_input)
+    try:
+        parse_job(job_input, Settings(), ModelCapabilities(family="Tiny", fields_min_new_tokens=120))
+        by_worker = True
+    except InvalidJob:
+        by_worker = False
+    assert (in_schema, by_worker) == (valid, valid)

@@ -11,7 +11,7 @@ import pytest
 from runpod.serverless.utils import rp_ssrf
 
 from frame_describer.errors import FetchError
-from frame_describer.job_input import FrameSource
+from frame_describer.job_input import FrameEntry
 from frame_describer.sources import FetchLimits, fetch_frame_bytes
 from testkit.frame_server import FrameServer
 from testkit.images import data_uri, jpeg
@@ -59,7 +59,7 @@ def address_check_on(monkeypatch):
 
 def reason(url: str) -> str:
     with pytest.raises(FetchError) as failure:
-        fetch_frame_bytes(FrameSource("url", url), LIMITS)
+        fetch_frame_bytes(FrameEntry("url", url), LIMITS)
     return str(failure.value)
 
 
@@ -105,7 +105,7 @@ def test_an_ipv6_loopback_url_is_refused_without_a_single_request(address_check_
 def test_the_test_switch_lets_loopback_through(frame_server):
     # The other side of the tests above: the same URL is fetched once the switch is on.
     url = frame_server.add("/frame.jpg", IMAGE)
-    assert fetch_frame_bytes(FrameSource("url", url), LIMITS) == IMAGE
+    assert fetch_frame_bytes(FrameEntry("url", url), LIMITS) == IMAGE
 
 
 def test_a_redirect_from_an_allowed_host_to_a_private_one_is_refused(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import torch
 
+from frame_describer.engine import DescriptionEngine
 from frame_describer.frame_types import GenerationOptions
+from frame_describer.generation import Generator
 from frame_describer.preprocess import collate, prepare_frame
 from frame_describer.prompt import DEFAULT_PROMPT, chat_messages
 from testkit.images import b64, distinct_jpegs, frame, jpeg
@@ -49,10 +51,16 @@ def test_max_new_tokens_bounds_the_output_length(handler_module):
 
 def test_frames_with_different_token_budgets_are_not_batched_together(handler_module):
     loaded = handler_module.WORKER.loaded
-    engine = handler_module.WORKER.engine
+    generator = Generator(loaded)
+    generate = generator.generate
+    # Every row writes its whole budget (as the benchmark forces it), so a frame batched under
+    # another frame's budget would show it.
+    generator.generate = lambda **kwargs: generate(**kwargs, min_new_tokens=kwargs["max_new_tokens"])
+    engine = DescriptionEngine(generator, max_batch_size=4, batch_wait_s=0.05)
     short = prepare_frame(loaded, frame(), DEFAULT_PROMPT, GenerationOptions(max_new_tokens=2))
-    forced = GenerationOptions(max_new_tokens=20, min_new_tokens=20)
-    long = prepare_frame(loaded, frame(), DEFAULT_PROMPT, forced)
-    outcomes = engine.describe([short, long])
-    assert outcomes[0].new_tokens <= 2
-    assert outcomes[1].new_tokens == 20
+    long = prepare_frame(loaded, frame(), DEFAULT_PROMPT, GenerationOptions(max_new_tokens=20))
+    try:
+        outcomes = engine.describe([short, long])
+    finally:
+        engine.close()
+    assert [outcome.new_tokens for outcome in outcomes] == [2, 20]

@@ -19,7 +19,7 @@ from frame_describer.engine import DescriptionEngine
 from frame_describer.errors import ModelLoadError
 from frame_describer.frame_types import Description, GenerationOptions
 from frame_describer.generation import Generator
-from frame_describer.job_input import FrameSource, JobRequest
+from frame_describer.job_input import parse_job
 from frame_describer.model import load_model
 from frame_describer.preprocess import prepare_frame
 from frame_describer.settings import Settings
@@ -102,10 +102,12 @@ def test_low_detail_cuts_the_image_tokens_and_batched_still_equals_alone(checkpo
 @pytest.mark.parametrize("family", FAMILIES)
 def test_a_job_runs_end_to_end_on_every_family(checkpoints, family):
     loaded = loaded_model(checkpoints, family)
-    worker = Worker(Settings(max_new_tokens_limit=512), loaded)
-    sources = tuple(FrameSource("base64", b64(encode(image, "JPEG"))) for image in IMAGES[:2])
-    request = JobRequest(frames=sources, prompt=PROMPTS[0], generation=OPTIONS)
+    settings = Settings(max_new_tokens_limit=512)
+    worker = Worker(settings, loaded)
+    frames = [b64(encode(image, "JPEG")) for image in IMAGES[:2]]
+    job_input = {"frame_data": frames, "format": "base64", "prompt": PROMPTS[0], "max_new_tokens": 6}
     try:
+        request = parse_job(job_input, settings, worker.capabilities)
         result = asyncio.run(worker.run_job(request))
     finally:
         worker.close()
@@ -119,10 +121,9 @@ def test_a_job_may_not_change_the_detail_a_llava_family_fixed_at_load(checkpoint
     from frame_describer.errors import InvalidJob
 
     worker = Worker(Settings(), loaded_model(checkpoints, "llava_next"))
-    request = JobRequest(frames=(), prompt=PROMPTS[0], generation=OPTIONS, detail="low")
     try:
         with pytest.raises(InvalidJob, match="IMAGE_DETAIL=high"):
-            worker.admit(request)
+            parse_job({"frame_urls": ["a"], "detail": "low"}, Settings(), worker.capabilities)
     finally:
         worker.close()
 

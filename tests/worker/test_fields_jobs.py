@@ -1,9 +1,9 @@
 """Jobs with `"output": "fields"`: one object per frame through the worker's own batching.
 
 A tiny random LLaVA-NeXT whose tokenizer can spell any JSON (byte fallback, `fields_model.py`)
-serves these jobs through a `Worker`: admission, the engine's batches, constrained decoding and
-the output. The handler's own worker (the default tiny model) cannot spell JSON, so it shows the
-refusal.
+serves these jobs through a `Worker`: the parse against its capabilities, the engine's batches,
+constrained decoding and the output. The handler's own worker (the default tiny model) cannot
+spell JSON, so it shows the refusal.
 """
 
 from __future__ import annotations
@@ -41,11 +41,11 @@ def run(loaded, job_input: dict, batch_size: int = 4) -> dict:
     settings = Settings(max_batch_size=batch_size, batch_wait_ms=200)
     worker = Worker(settings, loaded)
     try:
-        request = worker.admit(parse_job(job_input, settings))
+        request = parse_job(job_input, settings, worker.capabilities)
         result = asyncio.run(worker.run_job(request))
     finally:
         worker.close()
-    return job_output(result.outcomes, with_fields=request.generation.output == "fields")
+    return job_output(request, result.outcomes)
 
 
 def test_every_frame_of_a_batched_fields_job_is_one_object_of_the_schema(fields_loaded):

@@ -1,20 +1,29 @@
-"""Whole-job validation: every request that is wrong as a whole gets one clear sentence."""
+"""Parsing a job: every request that is wrong as a whole gets one clear sentence, and every
+other one is resolved once into what it runs with."""
 
 from __future__ import annotations
 
 import pytest
 
+from frame_contract.job_input import JOB_INPUT
 from frame_describer.errors import InvalidJob
-from frame_describer.job_input import parse_job
+from frame_describer.fields import FIELDS_PROMPT, fields_prompt
+from frame_describer.job_input import ModelCapabilities, parse_job
 from frame_describer.prompt import DEFAULT_PROMPT
-from frame_describer.settings import Settings
+from frame_describer.settings import ENVIRONMENT_VARIABLES, Settings
 
 SETTINGS = Settings(max_frames_per_job=3, max_prompt_chars=50, max_new_tokens_limit=300)
+# A model whose fields objects need 120 new tokens, as a worker describes its loaded model.
+MODEL = ModelCapabilities(family="Tiny", fields_min_new_tokens=120)
 
 
-def rejection(job_input) -> str:
+def parse(job_input, model: ModelCapabilities = MODEL, settings: Settings = SETTINGS):
+    return parse_job(job_input, settings, model)
+
+
+def rejection(job_input, model: ModelCapabilities = MODEL, settings: Settings = SETTINGS) -> str:
     with pytest.raises(InvalidJob) as caught:
-        parse_job(job_input, SETTINGS)
+        parse(job_input, model, settings)
     return str(caught.value)
 
 
@@ -76,21 +85,128 @@ def test_more_frames_than_the_limit_is_rejected():
 
 
 def test_bad_entries_do_not_make_the_job_invalid():
-    request = parse_job({"frame_urls": [None, 7, "ftp://x"]}, SETTINGS)
+    request = parse({"frame_urls": [None, 7, "ftp://x"]})
     assert [f.value for f in request.frames] == [None, 7, "ftp://x"]
 
 
 def test_the_default_prompt_and_token_budget_apply_when_not_given():
-    request = parse_job({"frame_urls": ["a"]}, SETTINGS)
+    request = parse({"frame_urls": ["a"]})
     assert request.prompt == DEFAULT_PROMPT
     assert request.generation.max_new_tokens == SETTINGS.default_max_new_tokens
 
 
 def test_a_job_prompt_and_token_budget_replace_the_defaults():
-    request = parse_job({"frame_urls": ["a"], "prompt": " Read the text. ", "max_new_tokens": 40}, SETTINGS)
+    request = parse({"frame_urls": ["a"], "prompt": " Read the text. ", "max_new_tokens": 40})
     assert (request.prompt, request.generation.max_new_tokens) == ("Read the text.", 40)
 
 
 def test_base64_frames_are_marked_as_base64():
-    request = parse_job({"frame_data": ["abc"], "format": "base64"}, SETTINGS)
+    request = parse({"frame_data": ["abc"], "format": "base64"})
     assert request.frames[0].kind == "base64"
+
+
+def test_a_text_job_runs_the_default_prompt_and_says_none_was_given():
+    request = parse({"frame_urls": ["a"]})
+    assert (request.prompt, request.prompt_given) == (DEFAULT_PROMPT, False)
+
+
+def test_a_fields_job_without_a_prompt_runs_the_fields_prompt():
+    request = parse({"frame_urls": ["a"], "output": "fields"})
+    assert (request.prompt, request.prompt_given) == (FIELDS_PROMPT, False)
+
+
+def test_a_fields_job_that_sends_the_default_prompt_text_keeps_it_as_its_own():
+    request = parse({"frame_urls": ["a"], "output": "fields", "prompt": DEFAULT_PROMPT}, settings=Settings())
+    assert (request.prompt, request.prompt_given) == (fields_prompt(DEFAULT_PROMPT), True)
+
+
+def test_a_fields_job_prompt_is_followed_by_the_fields_instructions():
+    request = parse({"frame_urls": ["a"], "output": "fields", "prompt": "Focus on the type."})
+    assert request.prompt == fields_prompt("Focus on the type.")
+
+
+def test_a_fields_job_without_a_budget_gets_one_in_which_every_object_completes():
+    request = parse({"frame_urls": ["a"], "output": "fields"}, settings=Settings(max_new_tokens_limit=300))
+    assert request.generation.max_new_tokens == max(120, Settings().default_max_new_tokens)
+
+
+def test_a_fields_job_keeps_its_own_budget_when_an_object_fits_in_it():
+    request = parse({"frame_urls": ["a"], "output": "fields", "max_new_tokens": 150})
+    assert (request.generation.output, request.generation.max_new_tokens) == ("fields", 150)
+
+
+def test_a_fields_job_whose_budget_cannot_hold_an_object_is_rejected():
+    message = rejection({"frame_urls": ["a"], "output": "fields", "max_new_tokens": 119})
+    assert message == "'output': 'fields' needs 'max_new_tokens' of at least 120, not 119."
+
+
+def test_a_fields_job_is_rejected_when_an_object_needs_more_than_the_limit():
+    model = ModelCapabilities(fields_min_new_tokens=301)
+    assert "MAX_NEW_TOKENS_LIMIT is 300" in rejection({"frame_urls": ["a"], "output": "fields"}, model)
+
+
+def test_a_fields_job_is_rejected_with_the_reason_a_model_cannot_give_fields():
+    model = ModelCapabilities(fields_min_new_tokens=None, fields_unavailable="no byte tokens")
+    message = rejection({"frame_urls": ["a"], "output": "fields"}, model)
+    assert message == "This model cannot give 'output': 'fields' (no byte tokens)."
+
+
+def test_a_text_job_is_not_held_to_the_fields_budget():
+    model = ModelCapabilities(fields_min_new_tokens=None)
+    assert parse({"frame_urls": ["a"], "max_new_tokens": 5}, model).generation.max_new_tokens == 5
+
+
+def test_a_detail_the_family_fixed_at_load_may_be_asked_for():
+    model = ModelCapabilities(family="LLaVA-NeXT", fixed_detail="low")
+    assert parse({"frame_urls": ["a"], "detail": "low"}, model).detail == "low"
+
+
+def test_a_detail_other_than_the_one_fixed_at_load_is_rejected():
+    model = ModelCapabilities(family="LLaVA-NeXT", fixed_detail="high")
+    message = rejection({"frame_urls": ["a"], "detail": "low"}, model)
+    assert "for LLaVA-NeXT (IMAGE_DETAIL=high)" in message
+
+
+def test_the_worker_detail_applies_when_a_job_does_not_choose():
+    assert parse({"frame_urls": ["a"]}, settings=Settings(image_detail="low")).detail == "low"
+
+
+def test_an_unknown_detail_is_rejected():
+    assert (
+        rejection({"frame_urls": ["a"], "detail": "ultra"})
+        == "'detail' must be 'high' or 'low', not 'ultra'."
+    )
+
+
+def test_an_unknown_output_is_rejected():
+    assert (
+        rejection({"frame_urls": ["a"], "output": "json"})
+        == "'output' must be 'text' or 'fields', not 'json'."
+    )
+
+
+def test_a_prompt_the_model_refuses_rejects_the_job():
+    def refuse(prompt: str) -> None:
+        raise InvalidJob("'prompt' must not contain the model's special token '<image>'.")
+
+    message = rejection({"frame_urls": ["a"], "prompt": "<image>"}, ModelCapabilities(check_prompt=refuse))
+    assert "special token" in message
+
+
+def test_the_model_judges_the_prompt_the_caller_sent_not_the_default():
+    judged: list[str] = []
+    parse({"frame_urls": ["a"]}, ModelCapabilities(check_prompt=judged.append))
+    parse({"frame_urls": ["a"], "prompt": " Mine. "}, ModelCapabilities(check_prompt=judged.append))
+    assert judged == ["Mine."]
+
+
+def test_every_key_the_contract_declares_is_accepted():
+    job = {"frame_data": ["abc"], "format": "base64", "prompt": "p", "max_new_tokens": 130}
+    job |= {"detail": "low", "output": "fields"}
+    assert set(job) == {key.name for key in JOB_INPUT} - {"frame_urls"}
+    assert parse(job).frames[0].value == "abc"
+
+
+def test_every_setting_the_contract_names_is_a_worker_setting():
+    named = {key.maximum_setting for key in JOB_INPUT} | {key.default_setting for key in JOB_INPUT}
+    assert named - {None} <= set(ENVIRONMENT_VARIABLES)

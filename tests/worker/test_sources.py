@@ -14,7 +14,7 @@ import pytest
 from frame_contract.output import INVALID_INPUT
 from frame_describer.download import MAX_REDIRECTS
 from frame_describer.errors import FetchError
-from frame_describer.job_input import FrameSource
+from frame_describer.job_input import FrameEntry
 from frame_describer.sources import FetchLimits, fetch_frame_bytes
 from testkit.images import b64, data_uri, jpeg
 
@@ -26,7 +26,7 @@ IMAGE = jpeg(size=(64, 36))
 
 
 def fetch(value, kind: str = "url", limits: FetchLimits = LIMITS) -> bytes:
-    return fetch_frame_bytes(FrameSource(kind, value), limits)
+    return fetch_frame_bytes(FrameEntry(kind, value), limits)
 
 
 def reason(value, kind: str = "url", limits: FetchLimits = LIMITS) -> str:
