@@ -69,7 +69,7 @@ export async function describeFrames(
   };
   try {
     const unique = ledger.load(await loadFrames(inputs, settings));
-    const toSend = ledger.takeDescribed(unique);
+    const toSend = ledger.takeSettled(unique);
     const plan = planJobs(toSend, settings.batchSize, settings.maxPayloadBytes, settings);
     for (const [frame, failure] of plan.tooLarge) ledger.settle(frame, failure);
     const runner = new JobRunner(endpoint, settings);
@@ -82,7 +82,7 @@ export async function describeFrames(
       throw new RunInterrupted(ledger.aborted(INTERRUPTED));
     }
     log(
-      "%d frames (%d unique, %d described by the resume file) in %d jobs (%d attempts, %d frames retried alone), %d ms",
+      "%d frames (%d unique, %d settled by the resume file) in %d jobs (%d attempts, %d frames retried alone), %d ms",
       inputs.length,
       unique.length,
       unique.length - toSend.length,
@@ -145,8 +145,8 @@ class Ledger {
     return unique;
   }
 
-  /** Settle the frames the resume file already describes; return the others, to send. */
-  takeDescribed(unique: Frame[]): Frame[] {
+  /** Settle the frames the resume file already settles; return the others, to send. */
+  takeSettled(unique: Frame[]): Frame[] {
     const done = this.journal?.done;
     if (done === undefined) return unique;
     return unique.filter((frame) => {

@@ -11,14 +11,16 @@
  *
  * Each line is written with one synchronous call, so it is in the file when the call returns,
  * even if the process is killed next. Reading it back, a torn last line and any other line that
- * is not an entry are skipped. A frame described on any line is done; a frame that only ever
- * failed is sent again. A file written with another prompt, token limit or output mode is
- * refused rather than mixed into this run.
+ * is not an entry are skipped. A frame is *settled*, and never sent again, when a line describes
+ * it or fails it with a code that is not retryable; a frame whose lines only failed it retryably
+ * is sent again. A file written with another prompt, token limit or output mode is refused
+ * rather than mixed into this run. `docs/client-policy.md` specifies the format field by field.
  */
 
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 
+import { isRetryableFrameCode } from "./codes.js";
 import { VisionConfigError } from "./errors.js";
 import type { JobShape } from "./jobs.js";
 import type { FrameResult } from "./results.js";
@@ -48,7 +50,7 @@ export class ResumeFile {
     if (text !== undefined && text.length > 0 && !text.endsWith("\n")) {
       this.write(""); // end the torn line, so that it stays one bad line and the next entry reads
     }
-    if (!text) this.write(JSON.stringify(this.header));
+    if (!text) this.write(jsonLine(this.header));
   }
 
   /** Append one settled frame. */
@@ -60,7 +62,7 @@ export class ResumeFile {
       code: result.code ?? null,
     };
     if (result.fields !== undefined && result.fields !== null) entry.fields = result.fields;
-    this.write(JSON.stringify(entry));
+    this.write(jsonLine(entry));
   }
 
   close(): void {
@@ -99,14 +101,38 @@ export class ResumeFile {
         skipped += 1;
         continue;
       }
-      const { description, fields } = entry;
-      if (typeof description === "string" && description.trim()) {
-        this.done.set(entry.key, { description, fields: isObject(fields) ? fields : null });
+      const result = settled(entry);
+      const earlier = this.done.get(entry.key);
+      if (result !== undefined && (earlier === undefined || earlier.description === undefined)) {
+        this.done.set(entry.key, result);
       }
     }
-    log("resume file %s: %d frames described already, %d lines skipped", this.path, this.done.size, skipped);
+    log("resume file %s: %d frames settled already, %d lines skipped", this.path, this.done.size, skipped);
     return text;
   }
+}
+
+/** The result an entry settles: a description, or a failure no retry can change; else undefined. */
+function settled(entry: Record<string, unknown>): FrameResult | undefined {
+  const { description, fields, code, error } = entry;
+  if (typeof description === "string" && description.trim()) {
+    return { description, fields: isObject(fields) ? fields : null };
+  }
+  if (typeof code === "string" && code && !isRetryableFrameCode(code)) {
+    return { error: typeof error === "string" ? error : "failed", code };
+  }
+  return undefined;
+}
+
+/** One line as Python's `json.dumps` writes it (`", "` and `": "` between items), UTF-8 as is. */
+function jsonLine(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(jsonLine).join(", ")}]`;
+  if (isObject(value)) {
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}: ${jsonLine(item)}`)
+      .join(", ")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
 }
 
 function entryOf(line: string): Record<string, unknown> | undefined {
