@@ -3,7 +3,7 @@
  * `describe-frames` command share (the Python client's `describe_frames`).
  *
  * Resolve the endpoint, load and deduplicate the frames, take those the resume file already
- * describes, split the others into jobs, run them in the rolling pool, and fan each result out
+ * settles, split the others into jobs, run them in the rolling pool, and fan each result out
  * to every input position that holds the same frame (and to the resume file). Results come back
  * in input order, one per input, also when the run is cut short.
  */
