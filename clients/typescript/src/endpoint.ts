@@ -5,31 +5,34 @@
  * Works with the hosted API (`https://api.runpod.ai/v2/{endpoint_id}`, the key as a Bearer
  * token, GET for status) and with the local API of `python handler.py --rp_serve_api` (routes
  * at the server root, no key on loopback, status by POST only: a GET answered 405 switches this
- * endpoint to POST). Transient failures of one call are retried here with backoff and
- * Retry-After; `codes.ts` says which.
+ * endpoint to POST). Transient failures of one call are retried here with capped backoff and
+ * Retry-After for as long as they last less than the outage window (`outageMs`); `codes.ts`
+ * says which. Answers are returned parsed and unchecked: the runner judges them.
  */
 
 import { setTimeout as sleep } from "node:timers/promises";
-import { debuglog } from "node:util";
 
-import { ClientCode, isTransientHttpStatus } from "./codes.js";
+import { type EndingName, isTransientHttpStatus } from "./codes.js";
+import { KEY_REFUSED_STATUSES, NO_ENDPOINT_STATUS } from "./contract.generated.js";
 import { VisionEndpointError } from "./errors.js";
 import { API_KEY_VAR, ENDPOINT_ID_VAR, type EndpointConfig, type Settings } from "./options.js";
+import { log } from "./log.js";
 
-const log = debuglog("llava-frame-client");
 
 export type Json = Record<string, unknown>;
 
-/** One call to the endpoint failed for good; `transient` says whether a later try may work. */
+/** One call to the endpoint failed for good; `ending` (the contract's) says how its job's attempt ends. */
 export class RequestFailed extends Error {
   constructor(
     readonly reason: string,
-    readonly transient: boolean,
-    readonly code: string,
+    readonly ending: EndingName,
   ) {
     super(reason);
   }
 }
+
+/** A 200 answer whose body is not JSON: a glitch between us and the endpoint, not an answer. */
+export class UnusableAnswer extends Error {}
 
 class MethodNotAllowed extends Error {}
 
@@ -47,26 +50,38 @@ export class Endpoint {
 
   /** Queue a job (`body` is the whole JSON body, `{"input": ...}`); resolves to its id. */
   async submit(body: string): Promise<string> {
-    const answer = await this.call("POST", "/run", body, this.settings.requestTimeoutMs);
-    if (typeof answer.id !== "string" || !answer.id) {
-      throw new RequestFailed("the endpoint's answer to /run has no job id", false, ClientCode.jobFailed);
+    let answer: unknown;
+    try {
+      answer = await this.call("POST", "/run", body, this.settings.requestTimeoutMs);
+    } catch (err) {
+      if (err instanceof UnusableAnswer) throw new RequestFailed(err.message, "no_job_id");
+      throw err;
     }
-    return answer.id;
+    const id = isObject(answer) ? answer.id : undefined;
+    if (typeof id !== "string" || !id) {
+      throw new RequestFailed("the endpoint's answer to /run has no job id", "no_job_id");
+    }
+    return id;
   }
 
-  /** The job's status object. On the local API this call runs the job, hence `timeoutMs`. */
-  async status(jobId: string, timeoutMs: number): Promise<Json> {
+  /**
+   * The job's status answer, parsed and unchecked; `UnusableAnswer` when it is not JSON. On the
+   * local API this call runs the job, hence `timeoutMs`. Retries stop at `giveUpAt` (a
+   * `performance.now()` value: the job's deadline) even inside the outage window.
+   */
+  async status(jobId: string, timeoutMs: number, giveUpAt?: number): Promise<unknown> {
     const path = `/status/${encodeURIComponent(jobId)}`;
     if (this.statusMethod === "GET") {
       try {
-        return await this.call("GET", path, undefined, Math.min(timeoutMs, this.settings.requestTimeoutMs));
+        const timeout = Math.min(timeoutMs, this.settings.requestTimeoutMs);
+        return await this.call("GET", path, undefined, timeout, giveUpAt);
       } catch (err) {
         if (!(err instanceof MethodNotAllowed)) throw err;
         log("%s answers status checks by POST only (the local API): using POST", this.config.url);
         this.statusMethod = "POST";
       }
     }
-    return this.call("POST", path, undefined, timeoutMs);
+    return this.call("POST", path, undefined, timeoutMs, giveUpAt);
   }
 
   /** Ask the endpoint to drop a job we gave up on; best effort, one try. */
@@ -103,11 +118,19 @@ export class Endpoint {
     }
   }
 
-  private async call(method: string, path: string, body: string | undefined, timeoutMs: number): Promise<Json> {
+  private async call(
+    method: string,
+    path: string,
+    body: string | undefined,
+    timeoutMs: number,
+    giveUpAt?: number,
+  ): Promise<unknown> {
+    const { httpBackoffMs, backoffFactor, maxBackoffMs, outageMs } = this.settings;
     const route = path.split("/")[1];
+    let failingSince: number | undefined; // the first failure of the current streak
     for (let attempt = 0; ; attempt++) {
       const answer = await this.send(method, path, body, timeoutMs);
-      let pause = this.settings.httpBackoffMs * 2 ** attempt;
+      let pause = httpBackoffMs * backoffFactor ** attempt;
       let reason: string;
       if ("reason" in answer) {
         reason = answer.reason;
@@ -115,28 +138,34 @@ export class Endpoint {
         const { status, text } = answer;
         if (status === 200) return parseJson(text, route);
         if (status === 405 && method === "GET") throw new MethodNotAllowed();
-        if (status === 401 || status === 403) {
+        if (KEY_REFUSED_STATUSES.has(status)) {
           throw new VisionEndpointError(
             `The endpoint at ${this.config.url} refused the API key (HTTP ${status}): check ${API_KEY_VAR} or apiKey.`,
           );
         }
-        if (status === 404 && route === "run") {
+        if (status === NO_ENDPOINT_STATUS && route === "run") {
           throw new VisionEndpointError(
             `No endpoint at ${this.config.url} (HTTP 404 on /run): check ${ENDPOINT_ID_VAR} or endpointUrl.`,
           );
         }
         reason = `HTTP ${status} from the endpoint on /${route}`;
         // A job the endpoint no longer knows: running it again may work.
-        if (status === 404) throw new RequestFailed(reason, true, ClientCode.jobFailed);
-        if (!isTransientHttpStatus(status)) {
-          throw new RequestFailed(`${reason}: ${snippet(text)}`, false, ClientCode.jobFailed);
-        }
+        if (status === NO_ENDPOINT_STATUS) throw new RequestFailed(reason, "job_unknown");
+        if (!isTransientHttpStatus(status)) throw new RequestFailed(`${reason}: ${snippet(text)}`, "request_refused");
         pause = Math.max(pause, answer.retryAfterMs);
       }
-      if (attempt >= this.settings.httpRetries) throw new RequestFailed(reason, true, ClientCode.endpointUnreachable);
-      log("%s %s: %s; try %d in %d ms", method, path, reason, attempt + 2, pause);
-      if (!(await this.wait(Math.min(pause, this.settings.maxBackoffMs)))) {
-        throw new RequestFailed(reason, true, ClientCode.endpointUnreachable);
+      const now = performance.now();
+      failingSince ??= now;
+      let windowEnds = failingSince + outageMs;
+      if (giveUpAt !== undefined) windowEnds = Math.min(windowEnds, giveUpAt);
+      if (now >= windowEnds) {
+        const lasted = attempt ? `${Math.round((now - failingSince) / 1000)} s` : "one try";
+        throw new RequestFailed(`${reason} (failing for ${lasted})`, "unreachable");
+      }
+      pause = Math.min(pause, maxBackoffMs, windowEnds - now);
+      log("%s %s: %s; try %d in %d ms", method, path, reason, attempt + 2, Math.round(pause));
+      if (!(await this.wait(pause))) {
+        throw new RequestFailed(`${reason}; the run stopped`, "unreachable");
       }
     }
   }
@@ -155,13 +184,13 @@ export class Endpoint {
       const text = await response.text();
       return { status: response.status, text, retryAfterMs: retryAfterMs(response.headers.get("retry-after")) };
     } catch (err) {
-      if (this.stopped) throw new RequestFailed("the run stopped", false, ClientCode.endpointUnreachable);
+      if (this.stopped) throw new RequestFailed("the run stopped", "stopped");
       if (err instanceof Error && err.name === "TimeoutError") {
         const route = path.split("/", 2).join("/");
         return { reason: `no answer from the endpoint's ${route} within ${Math.round(timeoutMs / 1000)} s` };
       }
       // fetch's network errors (refused, reset, broken mid-body) are TypeErrors; anything else is a bug.
-      if (err instanceof TypeError) return { reason: `could not connect to the endpoint at ${this.config.url}` };
+      if (err instanceof TypeError) return { reason: `could not reach the endpoint at ${this.config.url} (${causeOf(err)})` };
       throw err;
     }
   }
@@ -189,17 +218,21 @@ export async function checkHealth(
   }
 }
 
-function parseJson(text: string, route: string | undefined): Json {
-  let body: unknown;
+function causeOf(err: Error): string {
+  const cause = err.cause as { code?: string } | undefined;
+  return cause?.code ?? err.name;
+}
+
+function parseJson(text: string, route: string | undefined): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    throw new RequestFailed(`the endpoint's answer to /${route} is not JSON`, true, ClientCode.jobFailed);
+    throw new UnusableAnswer(`the endpoint's answer to /${route} is not JSON`);
   }
-  if (typeof body !== "object" || body === null || Array.isArray(body)) {
-    throw new RequestFailed(`the endpoint's answer to /${route} is not a JSON object`, false, ClientCode.jobFailed);
-  }
-  return body as Json;
+}
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** Retry-After as seconds or as an HTTP date, in ms; 0 when absent or unreadable. */

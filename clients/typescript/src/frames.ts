@@ -1,15 +1,17 @@
 /**
- * Turn what the caller passes (URLs, Buffers/Uint8Arrays) into frames to send, or into the
- * reason a frame cannot be sent.
+ * Turn what the caller passes (URLs, Buffers/Uint8Arrays, and for the command local files)
+ * into frames to send, or into the reason a frame cannot be sent.
  *
  * With `useBase64` (render-api's default) a URL is downloaded here, once per distinct URL, and
  * sent as bare base64; without it the URL goes to the worker as it is. Bytes always go as
  * base64. Each frame gets a key for its content, the SHA-256 of its bytes or the URL itself:
- * frames with the same key are described once. A download that fails fails its own frame
- * (`frame_unreadable`), never the call.
+ * frames with the same key are described once (the keys are the Python client's, so both read
+ * one resume file). A local file is hashed here and read again only when its job is built. A
+ * download or a file that fails fails its own frame (`frame_unreadable`), never the call.
  */
 
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 
 import { ClientCode, isTransientHttpStatus } from "./codes.js";
@@ -17,7 +19,7 @@ import type { Settings } from "./options.js";
 
 export type FrameKind = "base64" | "url";
 
-/** One frame to send: a URL passed through, or bytes sent as base64. */
+/** One frame to send: a URL passed through, or bytes (given, or a local file's) sent as base64. */
 export interface Frame {
   key: string;
   kind: FrameKind;
@@ -25,7 +27,16 @@ export interface Frame {
   payloadBytes: number;
   url?: string;
   data?: Uint8Array;
+  path?: string;
 }
+
+/** A local image file, read only when its job is built (the command's frames). */
+export interface LocalFile {
+  file: string;
+}
+
+/** A frame's bytes cannot be read on this side; the message is the frame's reason. */
+export class FrameLoadError extends Error {}
 
 /** Why a frame never reaches the worker. */
 export interface FrameFailure {
@@ -40,8 +51,21 @@ export function isFrame(item: Frame | FrameFailure): item is Frame {
 /** The frame as it goes into a job: the URL, or its bytes as bare base64. */
 export function payloadEntry(frame: Frame): string {
   if (frame.kind === "url") return frame.url as string;
-  const data = frame.data as Uint8Array;
+  const data = frame.data ?? readFile(frame.path as string);
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("base64");
+}
+
+function readFile(path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new FrameLoadError(`cannot read ${path}: ${errorText(err)}`);
+  }
+}
+
+function errorText(err: unknown): string {
+  const code = (err as { code?: string }).code;
+  return code ?? (err instanceof Error ? err.message : String(err));
 }
 
 export function base64Length(size: number): number {
@@ -55,6 +79,7 @@ export async function loadFrames(inputs: readonly unknown[], settings: Settings)
   return Promise.all(
     inputs.map(async (input): Promise<Frame | FrameFailure> => {
       if (input instanceof Uint8Array) return bytesFrame(input, "empty frame data");
+      if (isLocalFile(input)) return fileFrame(input.file);
       if (typeof input !== "string") {
         return unreadable(`not a frame: ${input === null ? "null" : typeof input} (give a URL or a Buffer)`);
       }
@@ -63,7 +88,7 @@ export async function loadFrames(inputs: readonly unknown[], settings: Settings)
         return {
           key: `url:${input}`,
           kind: "url",
-          payloadBytes: Buffer.byteLength(JSON.stringify(input)) + 1,
+          payloadBytes: Buffer.byteLength(JSON.stringify(input)) + 2,
           url: input,
         };
       }
@@ -80,7 +105,24 @@ export async function loadFrames(inputs: readonly unknown[], settings: Settings)
 function bytesFrame(data: Uint8Array, emptyReason: string): Frame | FrameFailure {
   if (data.byteLength === 0) return unreadable(emptyReason);
   const digest = createHash("sha256").update(data).digest("hex");
-  return { key: `sha256:${digest}`, kind: "base64", payloadBytes: base64Length(data.byteLength) + 3, data };
+  return { key: `sha256:${digest}`, kind: "base64", payloadBytes: base64Length(data.byteLength) + 4, data };
+}
+
+function isLocalFile(input: unknown): input is LocalFile {
+  return typeof input === "object" && input !== null && typeof (input as LocalFile).file === "string";
+}
+
+/** A local file hashed, not kept: its bytes are read again when its job is built. */
+function fileFrame(path: string): Frame | FrameFailure {
+  let data: Buffer;
+  try {
+    data = readFileSync(path);
+  } catch (err) {
+    return unreadable(`cannot read ${path}: ${errorText(err)}`);
+  }
+  if (data.byteLength === 0) return unreadable(`${path} is empty`);
+  const digest = createHash("sha256").update(data).digest("hex");
+  return { key: `sha256:${digest}`, kind: "base64", payloadBytes: base64Length(data.byteLength) + 4, path };
 }
 
 async function downloadFrame(url: string, settings: Settings): Promise<Frame | FrameFailure> {

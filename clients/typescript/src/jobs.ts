@@ -23,9 +23,12 @@ export interface JobPlan {
   tooLarge: [Frame, FrameFailure][];
 }
 
+/** What every job of a run asks the worker for besides its frames (undefined: the worker's default). */
 export interface JobShape {
   prompt?: string | undefined;
   maxNewTokens?: number | undefined;
+  /** `"fields"`: one JSON object per frame as well. */
+  output?: "text" | "fields" | undefined;
 }
 
 /** The `input` object of one job, as the worker reads it. */
@@ -34,6 +37,7 @@ export function jobInput(kind: FrameKind, entries: string[], shape: JobShape): R
     kind === "base64" ? { frame_data: entries, format: "base64" } : { frame_urls: entries };
   if (shape.prompt !== undefined) input.prompt = shape.prompt;
   if (shape.maxNewTokens !== undefined) input.max_new_tokens = shape.maxNewTokens;
+  if (shape.output !== undefined && shape.output !== "text") input.output = shape.output;
   return input;
 }
 
@@ -60,7 +64,7 @@ export function planJobs(
         {
           error:
             `frame is too large to send: ${frame.payloadBytes} bytes as base64, over the ` +
-            `${maxPayloadBytes}-byte job payload limit (pass its URL with useBase64: false)`,
+            `${maxPayloadBytes}-byte job payload limit (pass its URL instead)`,
           code: ClientCode.frameTooLargeToSend,
         },
       ]);

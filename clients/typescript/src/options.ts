@@ -6,6 +6,7 @@
  * `VisionConfigError` before any request is made.
  */
 
+import { POLICY, SCALED_DURATIONS } from "./contract.generated.js";
 import { VisionConfigError } from "./errors.js";
 
 export const HOSTED_API = "https://api.runpod.ai/v2";
@@ -16,11 +17,14 @@ export const API_KEY_VAR = "RUNPOD_API_KEY";
 export type FrameInput = string | Uint8Array;
 
 export interface GenerateDescriptionsOptions {
-  /** Frames per job (default 5, as render-api sends them). */
+  /** Frames per job (default: the contract's, 5, as render-api sends them). */
   batchSize?: number;
-  /** How long one job may take from `/run` to a final status, in ms (default 600000); then it is cancelled. */
+  /**
+   * The job timeout: how long one job may stay queued or running from `/run` to a final status, in
+   * ms (default: the contract's, 600000); then it is cancelled and its attempt fails.
+   */
   maxWaitMs?: number;
-  /** Jobs in flight at once, in a rolling pool (default 10). */
+  /** Jobs in flight at once, in a rolling pool (default: the contract's, 10). */
   maxConcurrent?: number;
   /** Called with 0..100, the share of frames with a final result, each time it grows. */
   onProgress?: (percent: number) => void;
@@ -34,7 +38,19 @@ export interface GenerateDescriptionsOptions {
   prompt?: string;
   /** Output length cap per description. */
   maxNewTokens?: number;
-  /** Pause between status checks of a job still queued or running, in ms (default 2000). */
+  /** `"fields"` asks the worker for one JSON object of fields per frame as well (default `"text"`). */
+  output?: "text" | "fields";
+  /**
+   * The outage window, in ms (default: the contract's, 120000): how long one HTTP call keeps
+   * retrying an endpoint that cannot be reached or answers 5xx/429 before the job's attempt fails.
+   */
+  outageMs?: number;
+  /**
+   * A resume file (JSON lines, `docs/client-policy.md`): every frame is appended as it settles,
+   * and frames it already describes are not sent again. The Python client reads and writes the same file.
+   */
+  resume?: string;
+  /** Pause between status checks of a job still queued or running, in ms (default 2000). Durations may be fractional. */
   pollIntervalMs?: number;
   /** Runs of a failed job after its first (default 1). */
   jobRetries?: number;
@@ -46,6 +62,8 @@ export interface GenerateDescriptionsOptions {
   httpBackoffMs?: number;
   /** Pause before running a failed job again, in ms (default 1000). */
   jobRetryDelayMs?: number;
+  /** Longest pause between tries of one HTTP call, Retry-After included, in ms (default 10000). */
+  maxBackoffMs?: number;
 }
 
 /** Every tuning knob with its value for this call. */
@@ -56,12 +74,16 @@ export interface Settings {
   useBase64: boolean;
   prompt?: string;
   maxNewTokens?: number;
+  output: "text" | "fields";
+  outageMs: number;
+  resume?: string;
   pollIntervalMs: number;
   jobRetries: number;
   retryFramesAlone: boolean;
+  maxUnusableAnswers: number;
   maxPayloadBytes: number;
-  httpRetries: number;
   httpBackoffMs: number;
+  backoffFactor: number;
   maxBackoffMs: number;
   jobRetryDelayMs: number;
   requestTimeoutMs: number;
@@ -70,21 +92,69 @@ export interface Settings {
   downloadConcurrency: number;
 }
 
+/** The defaults, all from the contract but those that only concern this client's own downloads. */
+export const DEFAULTS = {
+  batchSize: POLICY.batchSize,
+  maxConcurrent: POLICY.concurrency,
+  maxWaitMs: POLICY.jobTimeoutMs,
+  outageMs: POLICY.outageMs,
+  pollIntervalMs: POLICY.pollIntervalMs,
+  jobRetries: POLICY.jobRetries,
+  retryFramesAlone: POLICY.frameRetries > 0,
+  httpBackoffMs: POLICY.httpBackoffMs,
+  backoffFactor: POLICY.backoffFactor,
+  maxBackoffMs: POLICY.maxBackoffMs,
+  jobRetryDelayMs: POLICY.jobRetryDelayMs,
+  maxUnusableAnswers: POLICY.maxUnusableAnswers,
+  maxPayloadBytes: POLICY.maxPayloadBytes,
+  requestTimeoutMs: POLICY.requestTimeoutMs,
+} as const;
+
+/** The option that holds each of the policy's durations (the job timeout is render-api's `maxWaitMs`). */
+const DURATION_OPTIONS = {
+  outageMs: "outageMs",
+  jobTimeoutMs: "maxWaitMs",
+  pollIntervalMs: "pollIntervalMs",
+  jobRetryDelayMs: "jobRetryDelayMs",
+  httpBackoffMs: "httpBackoffMs",
+  maxBackoffMs: "maxBackoffMs",
+} as const satisfies Partial<Record<keyof typeof POLICY, keyof GenerateDescriptionsOptions>>;
+
+/**
+ * `options` with the policy's `SCALED_DURATIONS` (each as given in `options`, else its default)
+ * times `timeScale`: how the conformance scenarios run in scaled time (`frame_contract/scenarios`).
+ */
+export function scaled(options: GenerateDescriptionsOptions, timeScale: number): GenerateDescriptionsOptions {
+  const result: GenerateDescriptionsOptions = { ...options };
+  for (const name of SCALED_DURATIONS) {
+    const option = DURATION_OPTIONS[name as keyof typeof DURATION_OPTIONS];
+    if (option === undefined) throw new Error(`the policy scales ${name}, which no option holds`);
+    result[option] = (options[option] ?? (POLICY[name] as number)) * timeScale;
+  }
+  return result;
+}
+
 export function resolveSettings(options: GenerateDescriptionsOptions): Settings {
+  if (options.output !== undefined && options.output !== "text" && options.output !== "fields") {
+    throw new VisionConfigError(`output must be "text" or "fields", not ${JSON.stringify(options.output)}.`);
+  }
   const settings: Settings = {
-    batchSize: whole("batchSize", options.batchSize, 5, 1),
-    maxWaitMs: whole("maxWaitMs", options.maxWaitMs, 600_000, 1),
-    maxConcurrent: whole("maxConcurrent", options.maxConcurrent, 10, 1),
+    batchSize: whole("batchSize", options.batchSize, DEFAULTS.batchSize, 1),
+    maxWaitMs: duration("maxWaitMs", options.maxWaitMs, DEFAULTS.maxWaitMs, 1),
+    maxConcurrent: whole("maxConcurrent", options.maxConcurrent, DEFAULTS.maxConcurrent, 1),
     useBase64: options.useBase64 ?? true,
-    pollIntervalMs: whole("pollIntervalMs", options.pollIntervalMs, 2_000, 0),
-    jobRetries: whole("jobRetries", options.jobRetries, 1, 0),
-    retryFramesAlone: options.retryFramesAlone ?? true,
-    maxPayloadBytes: whole("maxPayloadBytes", options.maxPayloadBytes, 9_000_000, 1_000),
-    httpRetries: 4,
-    httpBackoffMs: whole("httpBackoffMs", options.httpBackoffMs, 500, 0),
-    maxBackoffMs: 10_000,
-    jobRetryDelayMs: whole("jobRetryDelayMs", options.jobRetryDelayMs, 1_000, 0),
-    requestTimeoutMs: 60_000,
+    output: options.output ?? "text",
+    outageMs: duration("outageMs", options.outageMs, DEFAULTS.outageMs, 0),
+    pollIntervalMs: duration("pollIntervalMs", options.pollIntervalMs, DEFAULTS.pollIntervalMs, 0),
+    jobRetries: whole("jobRetries", options.jobRetries, DEFAULTS.jobRetries, 0),
+    retryFramesAlone: options.retryFramesAlone ?? DEFAULTS.retryFramesAlone,
+    maxUnusableAnswers: DEFAULTS.maxUnusableAnswers,
+    maxPayloadBytes: whole("maxPayloadBytes", options.maxPayloadBytes, DEFAULTS.maxPayloadBytes, 1_000),
+    httpBackoffMs: duration("httpBackoffMs", options.httpBackoffMs, DEFAULTS.httpBackoffMs, 0),
+    backoffFactor: DEFAULTS.backoffFactor,
+    maxBackoffMs: duration("maxBackoffMs", options.maxBackoffMs, DEFAULTS.maxBackoffMs, 0),
+    jobRetryDelayMs: duration("jobRetryDelayMs", options.jobRetryDelayMs, DEFAULTS.jobRetryDelayMs, 0),
+    requestTimeoutMs: DEFAULTS.requestTimeoutMs,
     downloadTimeoutMs: 30_000,
     downloadRetries: 2,
     downloadConcurrency: 8,
@@ -97,6 +167,12 @@ export function resolveSettings(options: GenerateDescriptionsOptions): Settings 
   }
   if (options.maxNewTokens !== undefined) {
     settings.maxNewTokens = whole("maxNewTokens", options.maxNewTokens, 0, 1);
+  }
+  if (options.resume !== undefined) {
+    if (typeof options.resume !== "string" || !options.resume) {
+      throw new VisionConfigError("resume must be the path of a file.");
+    }
+    settings.resume = options.resume;
   }
   return settings;
 }
@@ -119,8 +195,8 @@ export function resolveEndpoint(
     const endpointId = (env[ENDPOINT_ID_VAR] ?? "").trim();
     if (!endpointId) {
       throw new VisionConfigError(
-        `No endpoint: set ${ENDPOINT_ID_VAR} to your RunPod endpoint's id, or pass endpointUrl ` +
-          "(e.g. http://127.0.0.1:8000 for `python handler.py --rp_serve_api`).",
+        `No endpoint: set ${ENDPOINT_ID_VAR} to your RunPod endpoint's id, or give the endpoint URL ` +
+          "(--endpoint-url, or endpointUrl), e.g. http://127.0.0.1:8000 for `python handler.py --rp_serve_api`.",
       );
     }
     url = `${HOSTED_API}/${encodeURIComponent(endpointId)}`;
@@ -138,7 +214,7 @@ export function resolveEndpoint(
   const key = (apiKey ?? env[API_KEY_VAR] ?? "").trim() || undefined;
   if (key === undefined && !isLoopback(parsed)) {
     throw new VisionConfigError(
-      `No API key for ${url}: set ${API_KEY_VAR} or pass apiKey. ` +
+      `No API key for ${url}: set ${API_KEY_VAR} (or pass --api-key, or apiKey). ` +
         "Only a local endpoint on 127.0.0.1 or localhost works without one.",
     );
   }
@@ -152,6 +228,14 @@ export function resolveEndpoint(
 export function isLoopback(url: URL): boolean {
   const host = url.hostname.toLowerCase();
   return host === "localhost" || host === "[::1]" || host.startsWith("127.");
+}
+
+function duration(name: string, value: number | undefined, fallback: number, least: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < least) {
+    throw new VisionConfigError(`${name} must be a number of milliseconds of at least ${least}, not ${String(value)}.`);
+  }
+  return value;
 }
 
 function whole(name: string, value: number | undefined, fallback: number, least: number): number {

@@ -6,14 +6,13 @@
  * its own (once); every other frame is final and handed to `onResult`.
  */
 
-import { debuglog } from "node:util";
 
 import type { Frame } from "./frames.js";
 import type { Job } from "./jobs.js";
 import type { FrameResult } from "./results.js";
 import type { JobOutcome } from "./runner.js";
+import { log } from "./log.js";
 
-const log = debuglog("llava-frame-client");
 
 /** What the pool did, for the summary log line. */
 export interface PoolStats {

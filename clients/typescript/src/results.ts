@@ -1,14 +1,19 @@
 /**
- * One outcome per frame, and the per-video result shaped like the worker's output for one job
- * (plus `errors` and `errorCodes`), which is what `generateDescriptions` returns.
+ * One outcome per frame, a job's output read into outcomes, and the outcomes shaped back: like
+ * the worker's output (what the `describe-frames` command writes, `frame_contract/output.py`'s
+ * `build_output`) or as render-api's `VisionResult` (what `generateDescriptions` returns).
  */
 
-/** One frame's outcome: its description, or why it has none. */
+import { WorkerCode } from "./codes.js";
+
+/** One frame's outcome: its description (and fields), or why it has none. */
 export interface FrameResult {
   description?: string;
   error?: string;
   /** The worker's `error_codes` entry or the client's own code; null when the worker gave none. */
   code?: string | null;
+  /** With `output: "fields"`: the frame's fields object, when the worker gave one. */
+  fields?: Record<string, unknown> | null;
 }
 
 /** What `generateDescriptions` resolves to: `descriptions[i]` is always frame `i`. */
@@ -27,9 +32,24 @@ export interface VisionResult {
    * worker's answer carried no `error_codes`.
    */
   errorCodes: (string | null)[];
+  /** With `output: "fields"`: one fields object per frame, `null` where the frame failed. */
+  fields?: (Record<string, unknown> | null)[];
 }
 
-export function toVisionResult(results: readonly (FrameResult | undefined)[]): VisionResult {
+/** The worker's output shape over many frames, as the `describe-frames` command writes it. */
+export interface WorkerOutput {
+  descriptions: string[];
+  failed_indices: number[];
+  errors: string[];
+  error_codes: string[];
+  count: number;
+  fields?: (Record<string, unknown> | null)[];
+}
+
+/** An output does not have the contract's shape; the message says how. */
+export class OutputError extends Error {}
+
+export function toVisionResult(results: readonly (FrameResult | undefined)[], withFields = false): VisionResult {
   const output: VisionResult = {
     descriptions: [],
     failedIndices: [],
@@ -47,5 +67,91 @@ export function toVisionResult(results: readonly (FrameResult | undefined)[]): V
     output.errors.push(result?.error ?? "not described: the run stopped first");
     output.errorCodes.push(result === undefined ? null : (result.code ?? null));
   });
+  if (withFields) output.fields = results.map((r) => (r?.description !== undefined ? (r.fields ?? null) : null));
   return output;
+}
+
+/** The worker's output over `results`, one per frame in order; `fields` only when `withFields`. */
+export function toWorkerOutput(results: readonly FrameResult[], withFields = false): WorkerOutput {
+  const output: WorkerOutput = { descriptions: [], failed_indices: [], errors: [], error_codes: [], count: 0 };
+  results.forEach((result, index) => {
+    if (result.description !== undefined) {
+      output.descriptions.push(result.description);
+      return;
+    }
+    output.descriptions.push("");
+    output.failed_indices.push(index);
+    output.errors.push(result.error || "failed without a reason");
+    output.error_codes.push(result.code || WorkerCode.internalError);
+  });
+  output.count = results.length;
+  if (withFields) output.fields = results.map((r) => (r.description !== undefined ? (r.fields ?? null) : null));
+  return output;
+}
+
+/**
+ * The outcomes in a job's output for `count` frames; `OutputError` when it breaks the contract.
+ *
+ * Tolerates what older workers leave out, as the Python client does: no `error_codes` (codes are
+ * then null), no `errors` (a generic reason), no `failed_indices` when every description is a
+ * non-empty string. A described frame with no text gets the worker's `empty_description`.
+ */
+export function readAnswers(output: unknown, count: number): FrameResult[] {
+  if (!isObject(output)) throw new OutputError(`expected an object, got ${kindOf(output)}`);
+  const descriptions = output.descriptions;
+  if (!Array.isArray(descriptions) || descriptions.length !== count) {
+    throw new OutputError(`expected ${count} descriptions`);
+  }
+  const failed = list(output, "failed_indices", []);
+  if (!failed.every((i) => Number.isInteger(i) && typeof i === "number" && i >= 0 && i < count)) {
+    throw new OutputError("failed_indices out of range");
+  }
+  const errors = parallel(output, "errors", failed.length);
+  const codes = parallel(output, "error_codes", failed.length);
+  const fields = output.fields;
+  if (fields !== undefined && fields !== null && (!Array.isArray(fields) || fields.length !== count)) {
+    throw new OutputError(`expected ${count} entries in fields`);
+  }
+  const reasons = new Map<number, [unknown, unknown]>();
+  failed.forEach((index, n) => reasons.set(index as number, [errors[n], codes[n]]));
+  return descriptions.map((description: unknown, index): FrameResult => {
+    const reason = reasons.get(index);
+    if (reason !== undefined) {
+      const [error, code] = reason;
+      return { error: text(error) || "failed without a reason", code: typeof code === "string" && code ? code : null };
+    }
+    if (typeof description === "string" && description.trim()) {
+      const frameFields = Array.isArray(fields) ? fields[index] : undefined;
+      return { description, fields: isObject(frameFields) ? frameFields : null };
+    }
+    return { error: "empty description", code: WorkerCode.emptyDescription };
+  });
+}
+
+function list(output: Record<string, unknown>, key: string, fallback: unknown[]): unknown[] {
+  const value = key in output ? output[key] : fallback;
+  if (!Array.isArray(value)) throw new OutputError(`${key} is not a list`);
+  return value;
+}
+
+function parallel(output: Record<string, unknown>, key: string, length: number): unknown[] {
+  if (!(key in output)) return new Array<unknown>(length).fill(null);
+  const value = list(output, key, []);
+  if (value.length !== length) throw new OutputError(`${key} and failed_indices do not match`);
+  return value;
+}
+
+function text(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  return value === null || value === undefined ? null : String(value);
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "NoneType";
+  if (Array.isArray(value)) return "list";
+  return typeof value;
 }

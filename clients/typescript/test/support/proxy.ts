@@ -49,6 +49,9 @@ export class ApiProxy {
   holdFirstJobUntil = 0;
   /** Hosted: answer IN_QUEUE to every status check (no worker ever takes a job). */
   stuckInQueue = false;
+  /** Hold every job after this many until `release()` (undefined: hold none). */
+  holdJobsAfter: number | undefined;
+  private released = false;
   /** Every job id the client cancelled. */
   readonly cancelled: string[] = [];
 
@@ -77,6 +80,12 @@ export class ApiProxy {
     const server = createServer();
     await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
     return new ApiProxy(server, upstream.replace(/\/$/, ""), options.hostedKey);
+  }
+
+  /** Let the held jobs run. */
+  release(): void {
+    this.released = true;
+    this.changed();
   }
 
   /** Every frame entry of every job, in the order the jobs arrived. */
@@ -169,6 +178,9 @@ export class ApiProxy {
       if (this.barrier && !this.barrierDone) {
         await this.until(() => this.inFlight >= this.barrier);
         this.barrierDone = true;
+      }
+      if (this.holdJobsAfter !== undefined && this.finished >= this.holdJobsAfter) {
+        await this.until(() => this.released);
       }
       if (held) {
         await this.until(() => this.finished >= this.holdFirstJobUntil);
