@@ -13,7 +13,8 @@ With the `scenes` extra: `shots` (shot detection), `scenes` (one description per
 `video` (a video file to frames); `extra` imports them on demand.
 """
 
-from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
+from .api import describe_frames
+from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY
 from .failures import ClientError, ConfigError, EndpointError, RunInterrupted
 from .options import ClientOptions
 from .results import FrameResult, to_output

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from .client import INTERRUPTED, aborted, describe_frames
+from .client import describe_frames
 from .extra import require
 from .failures import ConfigError, EndpointError, RunInterrupted
 from .frames import FrameInput
-from .results import FrameResult
+from .results import INTERRUPTED, FrameResult, aborted
 from .transport import resolve_endpoint
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""Synthetic video clips with known shots, for testing and measuring scene detection.
+"""Synthetic video clips with known shots and known camera moves, for testing and measuring scenes.
 
 A clip is a list of shots, each a picture that changes in its own way over time: still with a
 small moving mark, a slow pan across a wide picture, heavy sensor noise, a fade out through
@@ -6,6 +6,11 @@ black and in again. Rendered at 1 fps they give the frames a caller extracts (wr
 JPEG folder); rendered at a higher rate and encoded with PyAV they give a video file. The hard
 cuts are known exactly: the first frame (second) of every shot after the first, except where
 the shot begins with a fade, whose frames are listed apart.
+
+The camera shots (`CAMERA_KINDS`) film a textured picture through a moving window, drawn with
+subpixel precision at the size asked for, with sensor noise on every frame: static, pans, tilts,
+zooms, handheld jitter that ends where it began, and a subject crossing a static background.
+Each knows the `motion` the client should report (`Shot.motion`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -24,6 +30,15 @@ VIDEO_FPS = 4
 JPEG_QUALITY = 92  # about ffmpeg's -q:v 2
 
 STILL, PAN, NOISE = "still", "pan", "noise"
+# Camera moves, named as the client labels them; SUBJECT is a static camera on a moving subject.
+STATIC, PAN_LEFT, PAN_RIGHT, TILT_UP, TILT_DOWN = "static", "pan_left", "pan_right", "tilt_up", "tilt_down"
+ZOOM_IN, ZOOM_OUT, HANDHELD, SUBJECT = "zoom_in", "zoom_out", "handheld", "subject"
+CAMERA_KINDS = (STATIC, PAN_LEFT, PAN_RIGHT, TILT_UP, TILT_DOWN, ZOOM_IN, ZOOM_OUT, HANDHELD, SUBJECT)
+# The moves' speeds: frame widths (or heights) a second, and log scale a second for zooms.
+MOVE_RATE = 0.08
+ZOOM_RATE = 0.1
+SHAKE_WIDTHS = 0.012  # handheld jitter's amplitude
+SENSOR_NOISE = 4.0  # grey levels, standard deviation
 
 
 @dataclass(frozen=True)
@@ -35,6 +50,13 @@ class Shot:
     seed: int
     fade_out: int = 0
     fade_in: int = 0
+
+    @property
+    def motion(self) -> str:
+        """The camera motion the client should report for this shot."""
+        if self.kind in CAMERA_KINDS:
+            return STATIC if self.kind == SUBJECT else self.kind
+        return PAN_RIGHT if self.kind == PAN else STATIC  # the old pan crosses its picture rightwards
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,8 @@ class Clip:
         start = 0
         for shot in self.shots:
             if t < start + shot.seconds or shot is self.shots[-1]:
+                if shot.kind in CAMERA_KINDS:
+                    return _render_camera(shot, t - start, size)
                 image = _render_shot(shot, t - start)
                 return image if image.size == size else image.resize(size, Image.Resampling.BOX)
             start += shot.seconds
@@ -88,20 +112,45 @@ class Clip:
             paths.append(path)
         return paths
 
+    def shot_starts(self) -> list[float]:
+        """Seconds at which each shot starts."""
+        starts, start = [], 0
+        for shot in self.shots:
+            starts.append(float(start))
+            start += shot.seconds
+        return starts
+
     def write_video(self, path: Path, fps: int = VIDEO_FPS, size: tuple[int, int] = VIDEO_SIZE) -> Path:
         """The clip as an H.264 mp4 at `fps` frames per second."""
-        import av
+        return write_video(path, (self.render(index / fps, size) for index in range(self.seconds * fps)), fps)
 
-        with av.open(str(path), "w") as container:
-            stream = container.add_stream("libx264", rate=fps)
-            stream.width, stream.height = size
-            stream.pix_fmt = "yuv420p"
-            stream.options = {"preset": "ultrafast"}  # test material: encoding speed over size
-            for index in range(self.seconds * fps):
-                frame = av.VideoFrame.from_image(self.render(index / fps, size))
-                container.mux(stream.encode(frame))
+    def write_vfr_video(self, path: Path, times: list[float], size: tuple[int, int] = VIDEO_SIZE) -> Path:
+        """The clip at the given frame `times` (seconds, rising, any gaps): a variable-frame-rate mp4."""
+        return write_video(path, (self.render(t, size) for t in times), fps=1000, times=times)
+
+
+def write_video(path: Path, images, fps: int, times: list[float] | None = None) -> Path:
+    """`images` (PIL, one size) as an H.264 mp4 at `fps`, or at their own `times` (seconds)."""
+    from fractions import Fraction
+
+    import av
+
+    with av.open(str(path), "w") as container:
+        stream = None
+        for index, image in enumerate(images):
+            if stream is None:
+                stream = container.add_stream("libx264", rate=fps)
+                stream.width, stream.height = image.size
+                stream.pix_fmt = "yuv420p"
+                stream.options = {"preset": "ultrafast"}  # test material: encoding speed over size
+                stream.codec_context.time_base = Fraction(1, fps)
+            frame = av.VideoFrame.from_image(image)
+            if times is not None:
+                frame.pts, frame.time_base = round(times[index] * fps), Fraction(1, fps)
+            container.mux(stream.encode(frame))
+        if stream is not None:
             container.mux(stream.encode())
-        return path
+    return path
 
 
 def jpeg_bytes(image: Image.Image) -> bytes:
@@ -130,6 +179,70 @@ MONTAGE = Clip(
     tuple(Shot((STILL, PAN, NOISE)[i % 3], 2 + i % 3, seed=20 + i) for i in range(10)),
 )
 CLIPS = (MIXED, MONTAGE)
+# One camera move per shot, each 3 seconds, hard cuts between them.
+CAMERA = Clip(
+    "camera",
+    tuple(
+        Shot(kind, 3, seed=40 + i)
+        for i, kind in enumerate(
+            (STATIC, PAN_RIGHT, TILT_UP, ZOOM_IN, HANDHELD, PAN_LEFT, TILT_DOWN, ZOOM_OUT, SUBJECT)
+        )
+    ),
+)
+
+
+def _render_camera(shot: Shot, t: float, size: tuple[int, int]) -> Image.Image:
+    """The frame at `t` seconds into a camera shot: its picture seen through the moving window."""
+    width, height = size
+    middle = t - shot.seconds / 2  # moves are centred on the shot's middle, so the window stays inside
+    x, y, scale = float(width), float(height), 1.0  # the window's centre on the picture, and its zoom
+    if shot.kind in (PAN_LEFT, PAN_RIGHT):
+        x += (1 if shot.kind == PAN_RIGHT else -1) * MOVE_RATE * width * middle
+    elif shot.kind in (TILT_UP, TILT_DOWN):
+        y += (-1 if shot.kind == TILT_UP else 1) * MOVE_RATE * height * middle
+    elif shot.kind in (ZOOM_IN, ZOOM_OUT):
+        scale = float(np.exp((1 if shot.kind == ZOOM_IN else -1) * ZOOM_RATE * middle))
+    elif shot.kind == HANDHELD:
+        # Whole periods over the shot: it ends where it began, with no net move.
+        wobble = [
+            np.sin(2 * np.pi * n * t / shot.seconds + phase) - np.sin(phase) for n, phase in ((5, 1), (9, 2))
+        ]
+        x += SHAKE_WIDTHS * width * (wobble[0] + wobble[1]) / 2
+        y += SHAKE_WIDTHS * height * (wobble[1] - wobble[0]) / 2
+    window = np.float32([[1 / scale, 0, x - width / (2 * scale)], [0, 1 / scale, y - height / (2 * scale)]])
+    frame = cv2.warpAffine(
+        _texture(shot.seed, size),
+        window,
+        size,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REFLECT,
+    )
+    if shot.kind == SUBJECT:  # a textured disc crossing the frame at a quarter of its width a second
+        centre = (int(width * (0.2 + 0.25 * t)), int(height * 0.55))
+        mask = np.zeros((height, width), np.uint8)
+        cv2.circle(mask, centre, int(height * 0.22), 255, -1)
+        subject = np.roll(_texture(shot.seed + 1000, size)[:height, :width], int(width * 0.25 * t), axis=1)
+        frame[mask > 0] = subject[mask > 0]
+    noise = np.random.default_rng([shot.seed, int(round(t * 1000))]).normal(0.0, SENSOR_NOISE, frame.shape)
+    return Image.fromarray(np.clip(frame + noise, 0, 255).astype(np.uint8), "RGB")
+
+
+@functools.lru_cache(maxsize=32)
+def _texture(seed: int, size: tuple[int, int]) -> np.ndarray:
+    """A picture twice the frame's size each way, RGB: shapes with corners to track, drawn from `seed`."""
+    width, height = size
+    rng = np.random.default_rng(seed)
+    picture = np.zeros((2 * height, 2 * width, 3), np.uint8)
+    picture[:] = rng.integers(0, 256, 3)
+    for _ in range(160):
+        x, y = int(rng.integers(0, 2 * width)), int(rng.integers(0, 2 * height))
+        w, h = (max(2, int(rng.uniform(0.02, 0.12) * width)) for _ in range(2))
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        if rng.random() < 0.6:
+            cv2.rectangle(picture, (x, y), (x + w, y + h), colour, -1)
+        else:
+            cv2.ellipse(picture, (x, y), (w, h // 2 + 1), float(rng.uniform(0, 180)), 0, 360, colour, -1)
+    return picture
 
 
 def _render_shot(shot: Shot, t: float) -> Image.Image:
