@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import frame_client.shots  # noqa: F401  (imported before any timing)
-from bench.synthetic_clips import CLIPS, Clip
 from frame_client.scenes import SceneSettings, find_video_shots
 from frame_client.video import extract_frames
+from testkit.clips import CLIPS, Clip
 
 TWO_HOURS_AT_1_FPS = 7_200
 

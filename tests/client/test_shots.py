@@ -1,7 +1,7 @@
 """Shot detection on synthetic clips with known cuts, as JPEG folders and as video files.
 
-The clips (`bench/synthetic_clips.py`) hold hard cuts, slow pans, a noisy shot and a fade
-through black. Each test reads the measured report of `bench/scenes.py`, the same figures the
+The clips (`testkit/clips.py`) hold hard cuts, slow pans, a noisy shot and a fade
+through black. Each test reads the measured report of `bench/studies/scenes.py`, the same figures the
 README's cost table gives; the table is printed (pytest -s) and shown with any failure.
 """
 
@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from bench.scenes import measure, table
-from bench.synthetic_clips import CLIPS, MIXED, MONTAGE, Clip, Shot, jpeg_bytes
+from bench.studies.scenes import measure, table
 from frame_client.scenes import SceneSettings, find_video_shots
 from frame_client.shots import find_shots, small_frame
 from frame_client.video import extract_frames
+from testkit.clips import CLIPS, MIXED, MONTAGE, Clip, Shot, jpeg_bytes
 
 REPO = Path(__file__).resolve().parents[2]
 
