@@ -50,6 +50,7 @@ class Shot:
     seed: int
     fade_out: int = 0
     fade_in: int = 0
+    speed: float = 1.0  # camera shots: times MOVE_RATE or ZOOM_RATE
 
     @property
     def motion(self) -> str:
@@ -190,11 +191,26 @@ CAMERA = Clip(
     ),
 )
 
+# Fast moves: one second apart, two frames of one shot differ as much as two shots do.
+MOVING = Clip(
+    "moving",
+    (
+        Shot(STATIC, 3, seed=60),
+        Shot(PAN_RIGHT, 4, seed=61, speed=5),
+        Shot(TILT_UP, 3, seed=62, speed=5),
+        Shot(ZOOM_IN, 3, seed=63, speed=4),
+        Shot(HANDHELD, 3, seed=64),
+    ),
+)
+# What the tests render videos at: small and quick, at a rate above the camera's 4 a second.
+SMALL_SIZE, SMALL_FPS = (160, 90), 10
+
 
 def _render_camera(shot: Shot, t: float, size: tuple[int, int]) -> Image.Image:
     """The frame at `t` seconds into a camera shot: its picture seen through the moving window."""
     width, height = size
-    middle = t - shot.seconds / 2  # moves are centred on the shot's middle, so the window stays inside
+    # Moves are centred on the shot's middle, so the window stays inside the picture.
+    middle = (t - shot.seconds / 2) * shot.speed
     x, y, scale = float(width), float(height), 1.0  # the window's centre on the picture, and its zoom
     if shot.kind in (PAN_LEFT, PAN_RIGHT):
         x += (1 if shot.kind == PAN_RIGHT else -1) * MOVE_RATE * width * middle
