@@ -29,7 +29,7 @@ from .scenes import (
     frame_timestamps,
     shot_detection,
 )
-from .video import VIDEO_SUFFIXES, VideoRead, is_video, probe, read_video
+from .video import VIDEO_SUFFIXES, VideoRead, estimated_frame_count, is_video, read_video
 
 log = logging.getLogger("describe-frames")
 
@@ -132,17 +132,15 @@ def load_source(
     if not Path(video).is_file():
         raise ConfigError(f"no such video file: {video}")
     fps = fps or DEFAULT_VIDEO_FPS
-    info = probe(video)
     analysis = None
-    if settings is not None:
-        analysis = require("frame_client.video_analysis", "scene detection").VideoAnalysis(
-            settings.threshold, info.rate
-        )
-    total = None if info.duration_s is None else max(1, int(info.duration_s * fps + 0.5))
-    with bar(total=total, desc="reading video") as progress:
-        read = read_video(video, scratch, fps, progress.update, None if analysis is None else analysis.see)
-    if analysis is not None:
-        analysis.finish()
+    with bar(total=estimated_frame_count(video, fps), desc="reading video") as progress:
+        if settings is None:
+            read = read_video(video, scratch, fps, progress.update)
+        else:
+            shot_list = require("frame_client.shot_list", "scene detection")
+            read, analysis = shot_list.read_and_analyse(
+                video, scratch, fps, settings.threshold, progress.update
+            )
     sampled = read.frames
     return FrameSource(
         [str(f.path) for f in sampled],

@@ -21,7 +21,7 @@ from .camera import Step, camera_of, grey, measure_step
 from .frames import FrameInput
 from .results import FrameResult, Shot
 from .shots import ShotFrames, find_shots, shots_from_cuts, small_frame
-from .video import VideoRead
+from .video import VideoRead, probe, read_video
 from .video_analysis import VideoAnalysis
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,16 @@ class Detection:
     steps: list[Step]  # camera steps over the whole video, in order
     cuts: list[float]  # seconds at which a shot starts: no step across one is any shot's
     starts: dict[int, float] | None = None  # a shot's start (by its first frame) where not its frame's time
+
+
+def read_and_analyse(
+    video: str, folder, fps: float, threshold: float, on_frame: Callable[[int], None] | None = None
+) -> tuple[VideoRead, VideoAnalysis]:
+    """`video` sampled at `fps` into `folder`, every frame watched for cuts and camera moves."""
+    analysis = VideoAnalysis(threshold, probe(video).rate)
+    read = read_video(video, folder, fps, on_frame, analysis.see)
+    analysis.finish()
+    return read, analysis
 
 
 def detect_video(read: VideoRead, analysis: VideoAnalysis, min_scene_frames: int) -> Detection:
