@@ -175,7 +175,7 @@ def write_shot_files(
     results: list[FrameResult],
 ) -> None:
     """`--otio` and `--contact-sheet`, as asked; a file that cannot be written is said, not raised."""
-    title = source.video or (source.labels[0] if source.labels else "frames")
+    title = source.video or " ".join(args.frames)
     if args.otio:
         from .otio_timeline import write_timeline
 
