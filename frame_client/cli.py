@@ -38,7 +38,7 @@ from . import cli_scenes
 from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
 from .failures import ConfigError, EndpointError, RunInterrupted
 from .options import DEFAULT_JOB_TIMEOUT_S, DEFAULT_OUTAGE_S, ClientOptions
-from .results import to_output
+from .results import shots_output, to_output
 from .scenes import describe_shots, scene_fields
 from .transport import API_KEY_VAR, ENDPOINT_ID_VAR, resolve_endpoint
 
@@ -84,9 +84,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
     try:
         resolve_endpoint(args.endpoint_url, args.api_key)  # before any output, for a clean message
         settings = cli_scenes.scene_settings(args)
-        source = cli_scenes.load_source(args.frames, args.fps, scratch, expand_frames, bar)
+        source = cli_scenes.load_source(args.frames, args.fps, scratch, expand_frames, bar, settings)
         frames = source.frames
-        shots = None if settings is None else cli_scenes.find_shots(frames, settings, bar)
+        detection = None if settings is None else cli_scenes.detect(source, settings, args.fps, bar)
+        shots = None if detection is None else detection.shots
     except ConfigError as err:
         parser.exit(EXIT_USAGE, f"describe-frames: {err}\n")
     progress = bar(total=len(frames) if shots is None else 0, desc="describing")
@@ -122,8 +123,12 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
     except RunInterrupted as err:
         results, stopped = err.results, "interrupted"
     output = {**to_output(results, with_fields=args.fields), "frames": source.labels}
-    if shots is not None:
-        output.update(scene_fields(results))
+    if detection is not None:
+        from .shot_list import shot_list  # the scenes extra is there: detection used it
+
+        listed = shot_list(detection, results)
+        output.update(scene_fields(results), shots=shots_output(listed))
+        cli_scenes.write_shot_files(args, source, detection, listed, results)
     if source.timestamps is not None:
         output["timestamps"] = source.timestamps
     _write(output, args.output)

@@ -1,14 +1,16 @@
-"""The `describe-frames` parts for video files and `--scenes`: their flags, and what they read.
+"""The `describe-frames` parts for video files and `--scenes`: their flags, and what they read and write.
 
 Kept apart from `cli.py`, which only calls these: `add_arguments` (the flags), `scene_settings`
 (checked before any work, the `scenes` extra included), `load_source` (a video file sampled
-into JPEGs, or the frames as `cli.expand_frames` lists them, with timestamps when known) and
-`find_shots` (with its progress bar).
+into JPEGs, with every frame watched for cuts and camera moves when scenes are asked for, or
+the frames as `cli.expand_frames` lists them, with timestamps when known), `detect` (the shots,
+with a progress bar for frames) and `write_shot_files` (`--otio`, `--contact-sheet`).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import re
 from collections.abc import Callable
@@ -17,16 +19,19 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from .extra import require
 from .failures import ConfigError
+from .results import FrameResult, Shot
 from .scenes import (
     DEFAULT_MIN_SCENE_FRAMES,
     DEFAULT_SCENE_THRESHOLD,
     SceneSettings,
-    find_video_shots,
     frame_timestamps,
     shot_detection,
 )
-from .video import VIDEO_SUFFIXES, estimated_frame_count, extract_frames, is_video
+from .video import VIDEO_SUFFIXES, VideoRead, estimated_frame_count, is_video, read_video
+
+log = logging.getLogger("describe-frames")
 
 DEFAULT_VIDEO_FPS = 1.0
 _URL = re.compile(r"^https?://", re.IGNORECASE)
@@ -39,6 +44,9 @@ class FrameSource:
     frames: list[str]
     labels: list[str]
     timestamps: list[float] | None = None
+    video: str | None = None  # the video file the frames were sampled from
+    read: VideoRead | None = None  # how it read
+    analysis: object | None = None  # with scenes: its `video_analysis.VideoAnalysis`, every frame seen
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -71,6 +79,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_MIN_SCENE_FRAMES,
         help="fewest frames from one cut to the next; closer cuts are dropped (default: %(default)s)",
     )
+    group.add_argument(
+        "--otio",
+        metavar="FILE",
+        help="with --scenes: also write the shots as an OpenTimelineIO timeline (.otio), one clip per "
+        "shot with its description, fields and camera motion in its metadata",
+    )
+    group.add_argument(
+        "--contact-sheet",
+        metavar="FILE.html",
+        help="with --scenes: also write one self-contained HTML page, a thumbnail per shot with its "
+        "times, camera motion and description",
+    )
 
 
 def scene_settings(args: argparse.Namespace) -> SceneSettings | None:
@@ -79,8 +99,14 @@ def scene_settings(args: argparse.Namespace) -> SceneSettings | None:
     if args.fps is not None and not (0 < args.fps < math.inf):
         raise ConfigError(f"--fps must be a number above 0, not {args.fps}")
     if not args.scenes:
+        for flag, value in (("--otio", args.otio), ("--contact-sheet", args.contact_sheet)):
+            if value:
+                raise ConfigError(f"{flag} needs --scenes")
         return None
     shot_detection()  # said now, not after a long video has been read
+    require("frame_client.shot_list", "scene detection")
+    if args.otio:
+        require("opentimelineio", "--otio")
     return settings
 
 
@@ -90,8 +116,12 @@ def load_source(
     scratch: Path,
     expand: Callable[[list[str]], list[str]],
     bar: Callable[..., tqdm] = tqdm,
+    settings: SceneSettings | None = None,
 ) -> FrameSource:
-    """One video file sampled at `fps` into `scratch`, or the frames `expand(arguments)` lists."""
+    """One video file sampled at `fps` into `scratch`, or the frames `expand(arguments)` lists.
+
+    With `settings` (scenes), every frame of a video is watched for cuts and camera moves.
+    """
     videos = [a for a in arguments if is_video(a) and not _URL.match(a)]
     if not videos:
         frames = expand(arguments)
@@ -102,18 +132,84 @@ def load_source(
     if not Path(video).is_file():
         raise ConfigError(f"no such video file: {video}")
     fps = fps or DEFAULT_VIDEO_FPS
+    analysis = None
     with bar(total=estimated_frame_count(video, fps), desc="reading video") as progress:
-        sampled = extract_frames(video, scratch, fps, on_frame=progress.update)
+        if settings is None:
+            read = read_video(video, scratch, fps, progress.update)
+        else:
+            shot_list = require("frame_client.shot_list", "scene detection")
+            read, analysis = shot_list.read_and_analyse(
+                video, scratch, fps, settings.threshold, progress.update
+            )
+    sampled = read.frames
     return FrameSource(
         [str(f.path) for f in sampled],
         [f"{video}#t={f.timestamp:g}" for f in sampled],
         [f.timestamp for f in sampled],
+        video,
+        read,
+        analysis,
     )
 
 
-def find_shots(frames: list[str], settings: SceneSettings, bar: Callable[..., tqdm] = tqdm) -> list:
-    with bar(total=len(frames), desc="finding shots") as progress:
-        return find_video_shots(frames, settings, on_frame=progress.update)
+def detect(source: FrameSource, settings: SceneSettings, fps: float | None, bar: Callable[..., tqdm] = tqdm):
+    """The shots of `source` (a `shot_list.Detection`): from the video's own frames, or from the frames."""
+    shot_list = require("frame_client.shot_list", "scene detection")
+    if source.analysis is not None:
+        return shot_list.detect_video(source.read, source.analysis, settings.min_scene_frames)
+    with bar(total=len(source.frames), desc="finding shots") as progress:
+        return shot_list.detect_frames(
+            source.frames,
+            settings.threshold,
+            settings.min_scene_frames,
+            fps or DEFAULT_VIDEO_FPS,
+            progress.update,
+        )
+
+
+def write_shot_files(
+    args: argparse.Namespace,
+    source: FrameSource,
+    detection,
+    shots: list[Shot],
+    results: list[FrameResult],
+) -> None:
+    """`--otio` and `--contact-sheet`, as asked; a file that cannot be written is said, not raised."""
+    title = source.video or " ".join(args.frames)
+    if args.otio:
+        from .otio_timeline import write_timeline
+
+        _write(
+            args.otio,
+            write_timeline,
+            args.otio,
+            shots,
+            results,
+            source.timestamps,
+            detection.rate,
+            source.video,
+            title,
+        )
+    if args.contact_sheet:
+        from .contact_sheet import write_contact_sheet
+
+        _write(
+            args.contact_sheet,
+            write_contact_sheet,
+            args.contact_sheet,
+            shots,
+            results,
+            source.frames,
+            title,
+            args.fields,
+        )
+
+
+def _write(path: str, writer: Callable, *arguments) -> None:
+    try:
+        writer(*arguments)
+    except OSError as err:
+        log.error("cannot write %s: %s", path, err.strerror or err)
 
 
 def grow(progress: tqdm, count: int) -> None:

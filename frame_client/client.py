@@ -12,9 +12,8 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING
 
-from frame_contract.codes import FRAME_TOO_LARGE_TO_SEND, FRAME_UNREADABLE, RUN_ABORTED
+from frame_contract.codes import FRAME_TOO_LARGE_TO_SEND, FRAME_UNREADABLE
 from frame_contract.policy import POLICY
 
 from .failures import ConfigError, EndpointError, RunInterrupted
@@ -22,19 +21,15 @@ from .frames import Frame, FrameInput, FrameLoadError, load_frame
 from .jobs import JobAsk, plan_jobs
 from .options import ClientOptions
 from .pool import run_pool
-from .results import FrameResult
+from .results import INTERRUPTED, FrameResult, aborted
 from .resume import ResumeFile
 from .runner import JobRunner
 from .transport import Endpoint, resolve_endpoint
-
-if TYPE_CHECKING:
-    from .scenes import SceneSettings
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = POLICY.batch_size
 DEFAULT_CONCURRENCY = POLICY.concurrency
-INTERRUPTED = "the run was interrupted"
 
 
 def describe_frames(
@@ -48,7 +43,6 @@ def describe_frames(
     max_new_tokens: int | None = None,
     on_progress: Callable[[int], None] | None = None,
     options: ClientOptions | None = None,
-    scenes: bool | SceneSettings = False,
     resume: str | os.PathLike | None = None,
     output: str = "text",
 ) -> list[FrameResult]:
@@ -74,30 +68,9 @@ def describe_frames(
     and `RunInterrupted`, a `KeyboardInterrupt`, on Ctrl-C. The last two carry `results`: every
     frame settled so far, the others failed with the code `run_aborted`. An unexpected error in
     the client itself stops the run the same way, but returns those results instead of raising.
-
-    `scenes=True` (or a `SceneSettings`) takes `frames` as one video in order and describes one
-    frame per shot, each result carrying the description of its shot's `keyframe`: see
-    `scenes.describe_scenes`. It needs the `scenes` extra; `on_progress` then counts frames sent.
     """
     ask = JobAsk(prompt, max_new_tokens, output)
     _check_arguments(batch_size, concurrency, ask)
-    if scenes:
-        from .scenes import SceneSettings, describe_scenes  # here: scenes.py imports this module
-
-        return describe_scenes(
-            frames,
-            settings=scenes if isinstance(scenes, SceneSettings) else None,
-            endpoint_url=endpoint_url,
-            api_key=api_key,
-            batch_size=batch_size,
-            concurrency=concurrency,
-            prompt=prompt,
-            max_new_tokens=max_new_tokens,
-            on_progress=on_progress,
-            options=options,
-            resume=resume,
-            output=output,
-        )
     options = options or ClientOptions()
     endpoint = Endpoint(resolve_endpoint(endpoint_url, api_key), options)
     items = list(frames)
@@ -203,12 +176,6 @@ class _Ledger:
     def _progress(self, count: int) -> None:
         if self.on_progress is not None:
             self.on_progress(count)
-
-
-def aborted(results: Sequence[FrameResult | None], reason: str) -> list[FrameResult]:
-    """`results` with every frame not yet settled failed with `reason` and the code `run_aborted`."""
-    failure = FrameResult(error=reason, code=RUN_ABORTED)
-    return [failure if result is None else result for result in results]
 
 
 def _check_arguments(batch_size: int, concurrency: int, ask: JobAsk) -> None:

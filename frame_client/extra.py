@@ -1,4 +1,4 @@
-"""The optional `scenes` extra (PySceneDetect, PyAV), imported only when asked for.
+"""The optional `scenes` extra (PySceneDetect, PyAV, OpenTimelineIO), imported only when asked for.
 
 The base client needs only requests, pillow and tqdm; scene detection and video decoding need
 `pip install '.[scenes]'`. Everything that uses them imports through here, so a missing extra
@@ -12,7 +12,7 @@ from types import ModuleType
 
 from .failures import ConfigError
 
-INSTALL_HINT = "pip install '.[scenes]' (or: pip install scenedetect-headless av)"
+INSTALL_HINT = "pip install '.[scenes]' (or: pip install scenedetect-headless av opentimelineio)"
 
 
 def require(module: str, purpose: str) -> ModuleType:

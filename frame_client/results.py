@@ -1,16 +1,34 @@
-"""What the client returns per frame, and the same results shaped like the worker's own output.
+"""What the client returns, and the same results shaped like the worker's own output.
 
-Both are the contract's own (`frame_contract.output`): a `FrameResult` is the contract's
-`FrameAnswer` (with scenes, also the frame it was described from), and `to_output` builds
-exactly what the worker builds for one job.
+Per frame, a `FrameResult` is the contract's `FrameAnswer` (`frame_contract.output`; with scenes,
+also the frame it was described from), and `to_output` builds exactly what the worker builds for
+one job. Per shot (with scenes), a `Shot` says which frames it holds, when it runs and how the
+camera moves (`Camera`); `shots_output` is its JSON.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
+from frame_contract.codes import RUN_ABORTED
 from frame_contract.output import FrameAnswer, build_output
+
+INTERRUPTED = "the run was interrupted"
+
+# What a shot's camera does, as the camera would say it (`pan_right`: the camera turns right, the
+# picture's content moves left). `camera.py` measures it; docs/shots.md defines each.
+MOTIONS = (
+    "static",
+    "pan_left",
+    "pan_right",
+    "tilt_up",
+    "tilt_down",
+    "zoom_in",
+    "zoom_out",
+    "handheld",
+    "unknown",
+)
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,35 @@ class FrameResult(FrameAnswer):
         return cls(answer.description, answer.error, answer.code, answer.fields, keyframe)
 
 
+@dataclass(frozen=True)
+class Camera:
+    """A shot's camera: its `motion` (one of MOTIONS) and the rates it was read from.
+
+    `pan`: frame widths a second, + to the right; `tilt`: frame heights a second, + upwards;
+    `zoom`: the natural log of the picture's scale change a second, + in (the content grows);
+    `shake`: how far the picture wanders from that steady move, root mean square, in frame widths.
+    All None when nothing could be measured (`motion` is then `unknown`).
+    """
+
+    motion: str = "unknown"
+    pan: float | None = None
+    tilt: float | None = None
+    zoom: float | None = None
+    shake: float | None = None
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One shot: input frames `first` to `last`, described from `keyframe`, from `start_s` to `end_s`."""
+
+    first: int
+    last: int
+    keyframe: int
+    start_s: float
+    end_s: float
+    camera: Camera = Camera()
+
+
 def to_output(results: Sequence[FrameResult], with_fields: bool = False) -> dict:
     """`{"descriptions", "failed_indices", "errors", "error_codes", "count"}` over all frames,
     and `fields` (one object or null per frame) for a fields run.
@@ -34,3 +81,14 @@ def to_output(results: Sequence[FrameResult], with_fields: bool = False) -> dict
     `failed_indices` never takes a failure for a description.
     """
     return build_output(results, with_fields)
+
+
+def shots_output(shots: Sequence[Shot]) -> list[dict]:
+    """The `shots` of the JSON: one object per shot, in order, camera included."""
+    return [asdict(shot) for shot in shots]
+
+
+def aborted(results: Sequence[FrameResult | None], reason: str) -> list[FrameResult]:
+    """`results` with every frame not yet settled failed with `reason` and the code `run_aborted`."""
+    failure = FrameResult(error=reason, code=RUN_ABORTED)
+    return [failure if result is None else result for result in results]

@@ -17,20 +17,20 @@ from dataclasses import dataclass
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from .client import INTERRUPTED, aborted, describe_frames
+from .client import describe_frames
 from .extra import require
 from .failures import ConfigError, EndpointError, RunInterrupted
 from .frames import FrameInput
-from .results import FrameResult
+from .results import INTERRUPTED, FrameResult, aborted
 from .transport import resolve_endpoint
 
 if TYPE_CHECKING:
-    from .shots import Shot
+    from .shots import ShotFrames
 
 log = logging.getLogger(__name__)
 
 # ContentDetector's own default; at 1 fps the synthetic set's hard cuts score 45-100, a slow
-# pan 8-12, heavy noise about 5, and the steps of a 4-second fade about 20 (bench/scenes.py).
+# pan 8-12, heavy noise about 5, and the steps of a 4-second fade about 20 (bench/studies/scenes.py).
 DEFAULT_SCENE_THRESHOLD = 27.0
 # PySceneDetect's default of 15 frames is 15 s at 1 fps and merges real shots; 1 allows a cut
 # at every frame.
@@ -63,8 +63,8 @@ def find_video_shots(
     frames: Sequence[FrameInput],
     settings: SceneSettings | None = None,
     on_frame: Callable[[int], None] | None = None,
-) -> list[Shot]:
-    """The shots of `frames` (video order), as `shots.Shot`s; `on_frame(1)` after each frame is read."""
+) -> list[ShotFrames]:
+    """The shots of `frames` (video order), as `shots.ShotFrames`; `on_frame(1)` after each frame is read."""
     shots = shot_detection()
     settings = settings or SceneSettings()
     started = time.perf_counter()
@@ -87,7 +87,7 @@ def find_video_shots(
 
 def describe_shots(
     frames: Sequence[FrameInput],
-    shots: Sequence[Shot],
+    shots: Sequence[ShotFrames],
     *,
     on_sending: Callable[[int], None] | None = None,
     **describe_options,
@@ -102,11 +102,11 @@ def describe_shots(
     results: list[FrameResult | None] = [None] * len(frames)
     sent = 0
 
-    def settle(shot: Shot, result: FrameResult, keyframe: int) -> None:
+    def settle(shot: ShotFrames, result: FrameResult, keyframe: int) -> None:
         for index in shot.frames:
             results[index] = FrameResult.of(result, keyframe)
 
-    def send(for_shots: list[Shot], indices: list[int]) -> list[FrameResult]:
+    def send(for_shots: list[ShotFrames], indices: list[int]) -> list[FrameResult]:
         nonlocal sent
         if not indices:
             return []
@@ -123,7 +123,7 @@ def describe_shots(
                 err.results = aborted(results, reason)
             raise
 
-    retry: list[Shot] = []
+    retry: list[ShotFrames] = []
     for shot, result in zip(shots, send(list(shots), [s.representative for s in shots]), strict=True):
         if result.ok or not shot.alternates:
             settle(shot, result, shot.representative)

@@ -12,11 +12,12 @@ Needs the `scenes` extra (numpy, opencv and PySceneDetect); imported only when s
 
 from __future__ import annotations
 
+import bisect
 import io
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -31,12 +32,13 @@ log = logging.getLogger(__name__)
 # sizes in one list still compare.
 ANALYSIS_SIZE = (256, 144)
 _HASH_SIZE = 8
+_EPSILON_S = 1e-6  # timestamps are rationals turned into floats
 _URL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
 _UNREADABLE = (OSError, ValueError, EOFError, SyntaxError, Image.DecompressionBombError)
 
 
 @dataclass(frozen=True)
-class Shot:
+class ShotFrames:
     """Input indices of one shot's `frames`, the `representative` to describe, then `alternates`."""
 
     frames: tuple[int, ...]
@@ -71,7 +73,7 @@ def find_shots(
     threshold: float,
     min_scene_frames: int,
     on_frame: Callable[[int], None] | None = None,
-) -> list[Shot]:
+) -> list[ShotFrames]:
     """Shots of `small_frames` (video order; None for a frame that could not be decoded), in order.
 
     `threshold` is ContentDetector's: the weighted mean change of hue, saturation and luma
@@ -87,10 +89,10 @@ def find_shots(
     analysed: list[int] = []  # input index of each decoded frame, in order
     hashes: list[np.ndarray] = []
     starts: set[int] = set()  # positions in `analysed` where a shot starts
-    lone: list[Shot] = []
+    lone: list[ShotFrames] = []
     for index, frame in enumerate(small_frames):
         if frame is None:
-            lone.append(Shot((index,), index))
+            lone.append(ShotFrames((index,), index))
         else:
             cuts = detector.process_frame(FrameTimecode(len(analysed), fps=1.0), frame)
             starts.update(cut.frame_num for cut in cuts)
@@ -118,7 +120,7 @@ def difference_hash(frame: np.ndarray) -> np.ndarray:
     return (thumbnail[:, 1:] > thumbnail[:, :-1]).ravel()
 
 
-def _shot(frames: list[int], hashes: np.ndarray) -> Shot:
+def _shot(frames: list[int], hashes: np.ndarray) -> ShotFrames:
     majority = hashes.mean(axis=0) >= 0.5
     to_majority = (hashes != majority).sum(axis=1)
     middle = (len(frames) - 1) / 2
@@ -128,9 +130,36 @@ def _shot(frames: list[int], hashes: np.ndarray) -> Shot:
     others = sorted(
         (k for k in range(len(frames)) if k != chosen), key=lambda k: (to_chosen[k], abs(k - chosen))
     )
-    return Shot(tuple(frames), frames[chosen], tuple(frames[k] for k in others))
+    return ShotFrames(tuple(frames), frames[chosen], tuple(frames[k] for k in others))
 
 
 def _to_analysis(image: Image.Image) -> np.ndarray:
     small = image.convert("RGB").resize(ANALYSIS_SIZE, Image.Resampling.BILINEAR, reducing_gap=2.0)
     return np.ascontiguousarray(np.asarray(small)[:, :, ::-1])  # OpenCV's channel order
+
+
+def shots_from_cuts(
+    sample_times: Sequence[float],
+    cut_times: Sequence[float],
+    hashes: Sequence[np.ndarray],
+    min_scene_frames: int,
+) -> tuple[list[ShotFrames], list[float]]:
+    """The sampled frames grouped by cuts found at the video's own rate, and each shot's start (seconds).
+
+    A shot starts at the first sample at or after its cut, and at the cut's own time; two cuts
+    before one sample start one shot, at the later. Cuts closer than `min_scene_frames` samples
+    to the previous one are dropped. `hashes`: each sample's `difference_hash`, for the keyframe.
+    """
+    starts: dict[int, float] = {0: 0.0}
+    for cut in sorted(cut_times):
+        first = bisect.bisect_left(sample_times, cut - _EPSILON_S)
+        if first < len(sample_times) and first - max(starts) >= min_scene_frames:
+            starts[first] = cut
+        elif first in starts and first:
+            starts[first] = cut  # a later cut before the same sample
+    bounds = sorted(starts) + [len(sample_times)]
+    shots = [
+        _shot(list(range(start, end)), np.stack(hashes[start:end]))
+        for start, end in zip(bounds, bounds[1:], strict=False)
+    ]
+    return shots, [starts[b] for b in bounds[:-1]]

@@ -1,6 +1,6 @@
 """`describe_frames(..., scenes=True)` end to end against the real worker behind `--rp_serve_api`.
 
-The frames are the synthetic mixed clip (`bench/synthetic_clips.py`) as a 1-fps JPEG folder.
+The frames are the synthetic mixed clip (`testkit/clips.py`) as a 1-fps JPEG folder.
 A loopback proxy in front of the real API counts what is sent; every description is checked
 against its keyframe described alone by a raw job that does not go through the client.
 """
@@ -11,11 +11,11 @@ import dataclasses
 
 import pytest
 
-from bench.synthetic_clips import MIXED
 from frame_client import describe_frames
 from frame_client.scenes import find_video_shots, scene_fields
 from testkit.client_proxy import ApiProxy
 from testkit.client_support import FAST, describe_alone
+from testkit.clips import MIXED
 
 # Room for every frame of the clip, not for a frame padded with a megabyte.
 SMALL_PAYLOAD = dataclasses.replace(FAST, max_payload_bytes=1_000_000)

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from bench.synthetic_clips import MIXED, MONTAGE, Clip
 from frame_client.video import extract_frames
 from testkit.client_support import describe_alone
+from testkit.clips import MIXED, MONTAGE, Clip
 from testkit.commands import run_command
 
 

@@ -1,0 +1,1 @@
+"""Studies behind the docs' figures other than throughput: `python -m bench.studies.<name>`."""
