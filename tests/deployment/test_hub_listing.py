@@ -47,3 +47,10 @@ def test_every_preset_changes_something():
     for preset in HUB["config"]["presets"]:
         changed = {k: v for k, v in preset["defaults"].items() if v != INPUTS[k].get("default")}
         assert changed, preset["name"]
+
+
+def test_the_hubs_test_run_uses_settings_the_worker_accepts():
+    tests = json.loads((REPO / ".runpod" / "tests.json").read_text())
+    env = {entry["key"]: entry["value"] for entry in tests["config"]["env"]}
+    assert set(env) <= set(BY_ENV)
+    Settings.from_env(env)
