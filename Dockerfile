@@ -40,6 +40,8 @@ COPY frame_describer/ frame_describer/
 
 # The image names its model exactly, finds it offline under that name (BAKED_MODEL_DIR), never
 # reaches the hub at run time, and never starts without a GPU.
+# Settings set here agree with the settings table's image column (frame_describer/settings.py,
+# tests/deployment/test_generated.py).
 ENV MODEL_ID=${MODEL_ID} \
     MODEL_REVISION=${MODEL_REVISION} \
     BAKED_MODEL_DIR=/models/baked \

@@ -1,54 +1,30 @@
-"""Every setting of the worker, read from the environment in one place into one frozen object.
+"""Every setting of the worker, declared once, read from the environment in one place.
 
-`Settings.from_env(os.environ)` is the only code that reads the worker's environment; it
-is a pure function of the mapping it is given, so tests build settings from plain dicts.
+The `Settings` class body is the settings table: each field is one row, naming its environment
+variable, type, default, allowed values or bounds, the Docker image's value where it differs,
+what it means and how the RunPod Hub lists it. `Settings.from_env(os.environ)` is the only
+code that reads the worker's environment; it is a pure function of the mapping it is given, so
+tests build settings from plain dicts. `.runpod/hub.json`'s `env` and `docs/configuration.md`
+are written from `SETTINGS` by `scripts/generate.py`.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from frame_contract.job_input import DETAILS
 
 DEFAULT_MODEL_ID = "llava-hf/llava-v1.6-mistral-7b-hf"
-# Where RunPod's "cached models" feature puts weights (huggingface_hub cache layout).
-RUNPOD_MODEL_CACHE = "/runpod-volume/huggingface-cache/hub"
-# Where the Docker image's builder bakes the weights.
-BAKED_MODEL_DIR = "/models/baked"
 
-# Every variable `Settings.from_env` reads; the README and .runpod/hub.json document each.
-ENVIRONMENT_VARIABLES = (
-    "MODEL_ID",
-    "MODEL_REVISION",
-    "MODEL_CACHE_DIR",
-    "BAKED_MODEL_DIR",
-    "DEVICE",
-    "MODEL_DTYPE",
-    "QUANTIZATION",
-    "ATTN_IMPLEMENTATION",
-    "IMAGE_DETAIL",
-    "MAX_BATCH_SIZE",
-    "BATCH_WAIT_MS",
-    "MAX_CONCURRENT_JOBS",
-    "MAX_FRAMES_PER_JOB",
-    "MAX_NEW_TOKENS",
-    "MAX_NEW_TOKENS_LIMIT",
-    "MAX_PROMPT_CHARS",
-    "FETCH_TIMEOUT_S",
-    "FETCH_RETRIES",
-    "FETCH_CONCURRENCY",
-    "DECODE_MEMORY_MB",
-    "MAX_FRAME_BYTES",
-    "MAX_IMAGE_PIXELS",
-    "LOG_LEVEL",
-)
-
-_DEVICES = ("auto", "cuda", "cpu")
-_DTYPES = ("auto", "float16", "bfloat16", "float32")
-_QUANTIZATIONS = ("none", "8bit", "4bit")
-_ATTENTION = ("sdpa", "eager", "flash_attention_2")
+# The kinds of value a setting holds, as the documentation names them.
+TEXT = "text"
+CHOICE = "one of"
+WHOLE = "whole number"
+NUMBER = "number"
+PRESENCE = "present or not"
 
 
 class SettingsError(ValueError):
@@ -56,104 +32,286 @@ class SettingsError(ValueError):
 
 
 @dataclass(frozen=True)
-class Settings:
-    """The worker's configuration. Field docs name the environment variable behind each."""
+class Hub:
+    """How the RunPod Hub lists a setting: its label, and whether it sits under "advanced"."""
 
-    model_id: str = DEFAULT_MODEL_ID  # MODEL_ID: hub id or local folder
-    model_revision: str | None = None  # MODEL_REVISION: branch, tag or commit
-    model_cache_dir: str = RUNPOD_MODEL_CACHE  # MODEL_CACHE_DIR: used when it holds the model
-    baked_model_dir: str = BAKED_MODEL_DIR  # BAKED_MODEL_DIR: weights baked into the image
-    device: str = "auto"  # DEVICE: auto (CUDA when visible, else CPU), cuda (or refuse to start), cpu
-    dtype: str = "auto"  # MODEL_DTYPE: auto = float16 on CUDA, float32 on CPU
-    quantization: str = "none"  # QUANTIZATION: none, 8bit or 4bit (bitsandbytes, CUDA only)
-    attn_implementation: str = "sdpa"  # ATTN_IMPLEMENTATION: sdpa, eager, flash_attention_2
-    image_detail: str = "high"  # IMAGE_DETAIL: high or low, the model family's own image knob
-    max_batch_size: int = 8  # MAX_BATCH_SIZE: frames per generate call
-    batch_wait_ms: int = 50  # BATCH_WAIT_MS: longest gap between frames a batch waits for
-    max_concurrent_jobs: int = 4  # MAX_CONCURRENT_JOBS: jobs one worker takes at once
-    max_frames_per_job: int = 64  # MAX_FRAMES_PER_JOB
-    default_max_new_tokens: int = 200  # MAX_NEW_TOKENS: per-job default
-    max_new_tokens_limit: int = 512  # MAX_NEW_TOKENS_LIMIT: the largest a job may ask for
-    max_prompt_chars: int = 4000  # MAX_PROMPT_CHARS
-    fetch_timeout_s: float = 20.0  # FETCH_TIMEOUT_S: whole-transfer deadline per frame
-    fetch_retries: int = 2  # FETCH_RETRIES: extra tries after a transient failure
-    fetch_concurrency: int = 16  # FETCH_CONCURRENCY: one job's downloads in flight; frame threads
-    decode_memory_mb: int = 1024  # DECODE_MEMORY_MB: what frames being decoded at once may hold
-    max_frame_bytes: int = 32 * 1024 * 1024  # MAX_FRAME_BYTES: per frame, URL or base64
-    max_image_pixels: int = 40_000_000  # MAX_IMAGE_PIXELS: larger images are refused
-    log_level: str = "INFO"  # LOG_LEVEL
-    # Set by RunPod on a deployed worker; progress updates only make sense there.
-    report_progress: bool = False  # RUNPOD_WEBHOOK_POST_OUTPUT present
+    label: str
+    advanced: bool = False
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table; `attribute` is the `Settings` field it fills."""
+
+    env: str
+    kind: str
+    default: Any
+    meaning: str
+    allowed: tuple[str, ...] = ()
+    low: float | None = None
+    high: float | None = None
+    image: str | None = None  # the Docker image's value, where it differs from `default`
+    hub: Hub | None = None  # None: not listed on the Hub (set by the platform, not the user)
+    attribute: str = ""
+
+    def read(self, env: Mapping[str, str]) -> Any:
+        """This setting's value in `env`; raise SettingsError naming the variable."""
+        if self.kind == PRESENCE:
+            return bool(env.get(self.env))
+        raw = env.get(self.env, "").strip()
+        if self.kind == TEXT:
+            return raw or self.default
+        if self.kind == CHOICE:
+            value = raw or self.default
+            matches = [a for a in self.allowed if a.lower() == value.lower()]
+            if not matches:
+                raise SettingsError(f"{self.env}={value!r} is not one of {', '.join(self.allowed)}")
+            return matches[0]
+        if not raw:
+            return self.default
+        parse, what = (int, "a whole number") if self.kind == WHOLE else (float, "a number")
+        try:
+            value = parse(raw)
+        except ValueError:
+            raise SettingsError(f"{self.env}={raw!r} is not {what}") from None
+        if not self.low <= value <= self.high:
+            raise SettingsError(f"{self.env}={value} is outside {self.low}..{self.high}")
+        return value
+
+
+def _row(setting: Setting) -> Any:
+    return field(default=setting.default, metadata={"setting": setting})
+
+
+def _text(env: str, default: str | None, meaning: str, **row: Any) -> Any:
+    return _row(Setting(env, TEXT, default, meaning, **row))
+
+
+def _choice(env: str, default: str, allowed: tuple[str, ...], meaning: str, **row: Any) -> Any:
+    return _row(Setting(env, CHOICE, default, meaning, allowed=allowed, **row))
+
+
+def _whole(env: str, default: int, low: int, high: int, meaning: str, **row: Any) -> Any:
+    return _row(Setting(env, WHOLE, default, meaning, low=low, high=high, **row))
+
+
+def _number(env: str, default: float, low: float, high: float, meaning: str, **row: Any) -> Any:
+    return _row(Setting(env, NUMBER, default, meaning, low=low, high=high, **row))
+
+
+def _presence(env: str, meaning: str) -> Any:
+    return _row(Setting(env, PRESENCE, False, meaning))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The worker's configuration, one field per environment variable (the settings table)."""
+
+    model_id: str = _text(
+        "MODEL_ID",
+        DEFAULT_MODEL_ID,
+        "The model: a hub id or a folder. The image finds the model it was built with baked in"
+        " (`BAKED_MODEL_DIR`), a model in RunPod's model cache (`MODEL_CACHE_DIR`) or a folder on"
+        " a network volume. The image is offline: any other hub id fails at start-up with a"
+        " message saying where it looked.",
+        hub=Hub("Model"),
+    )
+    model_revision: str | None = _text(
+        "MODEL_REVISION",
+        None,
+        "Branch, tag or commit of `MODEL_ID`; empty means the default branch.",
+        hub=Hub("Model revision"),
+    )
+    model_cache_dir: str = _text(
+        "MODEL_CACHE_DIR",
+        "/runpod-volume/huggingface-cache/hub",
+        'RunPod\'s model cache (its "cached models", a Hugging Face cache), used when it holds `MODEL_ID`.',
+        hub=Hub("Model cache folder", advanced=True),
+    )
+    baked_model_dir: str = _text(
+        "BAKED_MODEL_DIR",
+        "/models/baked",
+        "Where the image keeps the weights it was built with; found there under the `MODEL_ID`"
+        " it was built with.",
+        hub=Hub("Baked model folder", advanced=True),
+    )
+    device: str = _choice(
+        "DEVICE",
+        "auto",
+        ("auto", "cuda", "cpu"),
+        "`cuda`: a GPU or refuse to start (the image's setting); `auto`: a GPU when torch sees"
+        " one, else the CPU (development); `cpu`.",
+        image="cuda",
+        hub=Hub("Device", advanced=True),
+    )
+    dtype: str = _choice(
+        "MODEL_DTYPE",
+        "auto",
+        ("auto", "float16", "bfloat16", "float32"),
+        "`auto`: on a GPU the model family's own 16-bit type (float16 for the LLaVA families,"
+        " bfloat16 for the others), on the CPU float32; or a type named here for every family.",
+        hub=Hub("Data type"),
+    )
+    quantization: str = _choice(
+        "QUANTIZATION",
+        "none",
+        ("none", "8bit", "4bit"),
+        "bitsandbytes quantization of the language model (CUDA only): slower than 16-bit, saves"
+        " memory; the vision tower and projector stay in 16-bit.",
+        hub=Hub("Quantization"),
+    )
+    attn_implementation: str = _choice(
+        "ATTN_IMPLEMENTATION",
+        "sdpa",
+        ("sdpa", "eager", "flash_attention_2"),
+        "The attention kernel (`flash_attention_2` needs flash-attn installed).",
+        hub=Hub("Attention", advanced=True),
+    )
+    image_detail: str = _choice(
+        "IMAGE_DETAIL",
+        "high",
+        DETAILS,
+        "`high`: the model family's own image resolution; `low`: fewer image tokens per frame"
+        " (faster, less detail). A job may ask for the other with `detail`, except on the LLaVA"
+        " families, which fix it at start.",
+        hub=Hub("Image detail"),
+    )
+    max_batch_size: int = _whole(
+        "MAX_BATCH_SIZE",
+        8,
+        1,
+        256,
+        "Frames per `generate` call. 8 fits a 24 GB card with 16:9 frames and 256 new tokens by"
+        " arithmetic (about 18.4 GiB); larger cards take more.",
+        hub=Hub("Max batch size"),
+    )
+    batch_wait_ms: int = _whole(
+        "BATCH_WAIT_MS",
+        50,
+        0,
+        10_000,
+        "A batch that is not full waits for frames still being fetched while they arrive at most"
+        " this far apart, up to 10 such gaps.",
+        hub=Hub("Batch wait (ms)", advanced=True),
+    )
+    max_concurrent_jobs: int = _whole(
+        "MAX_CONCURRENT_JOBS",
+        4,
+        1,
+        64,
+        "Jobs one worker takes at once (`concurrency_modifier`); their frames share GPU batches.",
+        hub=Hub("Concurrent jobs"),
+    )
+    max_frames_per_job: int = _whole(
+        "MAX_FRAMES_PER_JOB",
+        64,
+        1,
+        10_000,
+        "Larger jobs are rejected as a whole; URLs and base64 alike.",
+        hub=Hub("Max frames per job"),
+    )
+    default_max_new_tokens: int = _whole(
+        "MAX_NEW_TOKENS",
+        200,
+        1,
+        4096,
+        "Output length when a job does not set `max_new_tokens`; at most `MAX_NEW_TOKENS_LIMIT`.",
+        hub=Hub("Default max new tokens"),
+    )
+    max_new_tokens_limit: int = _whole(
+        "MAX_NEW_TOKENS_LIMIT",
+        512,
+        1,
+        4096,
+        "The largest `max_new_tokens` a job may ask for.",
+        hub=Hub("Max new tokens limit", advanced=True),
+    )
+    max_prompt_chars: int = _whole(
+        "MAX_PROMPT_CHARS",
+        4000,
+        1,
+        100_000,
+        "Longest per-job prompt, in characters.",
+        hub=Hub("Max prompt length", advanced=True),
+    )
+    fetch_timeout_s: float = _number(
+        "FETCH_TIMEOUT_S",
+        20.0,
+        0.1,
+        600.0,
+        "Whole-transfer deadline per frame URL, in seconds: redirects, headers, every byte of the"
+        " body and the retries.",
+        hub=Hub("Fetch deadline (s)", advanced=True),
+    )
+    fetch_retries: int = _whole(
+        "FETCH_RETRIES",
+        2,
+        0,
+        10,
+        "Extra tries after a transient failure (connection failure or reset, 408, 425, 429, 5xx),"
+        " with backoff, never past the deadline.",
+        hub=Hub("Fetch retries", advanced=True),
+    )
+    fetch_concurrency: int = _whole(
+        "FETCH_CONCURRENCY",
+        16,
+        1,
+        256,
+        "Downloads one job may have in flight (the worker has this many download threads per"
+        " concurrent job, so jobs never wait on each other's downloads); also the threads that"
+        " decode and preprocess frames.",
+        hub=Hub("Fetch concurrency", advanced=True),
+    )
+    decode_memory_mb: int = _whole(
+        "DECODE_MEMORY_MB",
+        1024,
+        64,
+        65536,
+        "Memory that frames being decoded at once may hold together; a frame waits for its share"
+        " (one larger than all of it decodes alone).",
+        hub=Hub("Decode memory (MB)", advanced=True),
+    )
+    max_frame_bytes: int = _whole(
+        "MAX_FRAME_BYTES",
+        32 * 1024 * 1024,
+        1,
+        1 << 31,
+        "Largest frame, for URLs and base64 alike (the default is 32 MiB).",
+        hub=Hub("Max frame size (bytes)", advanced=True),
+    )
+    max_image_pixels: int = _whole(
+        "MAX_IMAGE_PIXELS",
+        40_000_000,
+        1,
+        1 << 31,
+        "Images with more pixels are refused (decompression bombs), from the header, before any"
+        " pixel is decoded.",
+        hub=Hub("Max image pixels", advanced=True),
+    )
+    log_level: str = _choice(
+        "LOG_LEVEL",
+        "INFO",
+        ("DEBUG", "INFO", "WARNING", "ERROR"),
+        "Python logging level.",
+        hub=Hub("Log level", advanced=True),
+    )
+    report_progress: bool = _presence(
+        "RUNPOD_WEBHOOK_POST_OUTPUT",
+        "Set by RunPod on a deployed worker, not by hand: when present, jobs report their"
+        " progress (`progress_update`), which only makes sense there.",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Build settings from `env` (default: the process environment); raise SettingsError."""
         env = os.environ if env is None else env
-        values = dict(
-            model_id=_text(env, "MODEL_ID", DEFAULT_MODEL_ID),
-            model_revision=_text(env, "MODEL_REVISION", None),
-            model_cache_dir=_text(env, "MODEL_CACHE_DIR", RUNPOD_MODEL_CACHE),
-            baked_model_dir=_text(env, "BAKED_MODEL_DIR", BAKED_MODEL_DIR),
-            device=_choice(env, "DEVICE", "auto", _DEVICES),
-            dtype=_choice(env, "MODEL_DTYPE", "auto", _DTYPES),
-            quantization=_choice(env, "QUANTIZATION", "none", _QUANTIZATIONS),
-            attn_implementation=_choice(env, "ATTN_IMPLEMENTATION", "sdpa", _ATTENTION),
-            image_detail=_choice(env, "IMAGE_DETAIL", "high", DETAILS),
-            max_batch_size=_int(env, "MAX_BATCH_SIZE", 8, low=1, high=256),
-            batch_wait_ms=_int(env, "BATCH_WAIT_MS", 50, low=0, high=10_000),
-            max_concurrent_jobs=_int(env, "MAX_CONCURRENT_JOBS", 4, low=1, high=64),
-            max_frames_per_job=_int(env, "MAX_FRAMES_PER_JOB", 64, low=1, high=10_000),
-            default_max_new_tokens=_int(env, "MAX_NEW_TOKENS", 200, low=1, high=4096),
-            max_new_tokens_limit=_int(env, "MAX_NEW_TOKENS_LIMIT", 512, low=1, high=4096),
-            max_prompt_chars=_int(env, "MAX_PROMPT_CHARS", 4000, low=1, high=100_000),
-            fetch_timeout_s=_float(env, "FETCH_TIMEOUT_S", 20.0, low=0.1, high=600.0),
-            fetch_retries=_int(env, "FETCH_RETRIES", 2, low=0, high=10),
-            fetch_concurrency=_int(env, "FETCH_CONCURRENCY", 16, low=1, high=256),
-            decode_memory_mb=_int(env, "DECODE_MEMORY_MB", 1024, low=64, high=65536),
-            max_frame_bytes=_int(env, "MAX_FRAME_BYTES", 32 * 1024 * 1024, low=1, high=1 << 31),
-            max_image_pixels=_int(env, "MAX_IMAGE_PIXELS", 40_000_000, low=1, high=1 << 31),
-            log_level=_choice(env, "LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR")),
-            report_progress=bool(env.get("RUNPOD_WEBHOOK_POST_OUTPUT")),
-        )
-        if values["default_max_new_tokens"] > values["max_new_tokens_limit"]:
+        settings = cls(**{row.attribute: row.read(env) for row in SETTINGS})
+        if settings.default_max_new_tokens > settings.max_new_tokens_limit:
             raise SettingsError("MAX_NEW_TOKENS must not exceed MAX_NEW_TOKENS_LIMIT")
-        return cls(**values)
+        return settings
 
 
-def _text(env: Mapping[str, str], name: str, default: str | None) -> str | None:
-    value = env.get(name, "").strip()
-    return value or default
-
-
-def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = _text(env, name, default)
-    matches = [a for a in allowed if a.lower() == value.lower()]
-    if not matches:
-        raise SettingsError(f"{name}={value!r} is not one of {', '.join(allowed)}")
-    return matches[0]
-
-
-def _int(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
-    raw = _text(env, name, None)
-    if raw is None:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a whole number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name}={value} is outside {low}..{high}")
-    return value
-
-
-def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float) -> float:
-    raw = _text(env, name, None)
-    if raw is None:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r} is not a number") from None
-    if not low <= value <= high:
-        raise SettingsError(f"{name}={value} is outside {low}..{high}")
-    return value
+# The settings table, in declaration order: what the generated files and the tests read.
+SETTINGS: tuple[Setting, ...] = tuple(
+    replace(f.metadata["setting"], attribute=f.name) for f in fields(Settings)
+)

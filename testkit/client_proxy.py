@@ -56,6 +56,7 @@ class ApiProxy:
         self._down_until = 0.0
         self._status_calls = 0
         self._outage_thread: threading.Thread | None = None
+        self._closing = threading.Event()  # ends an outage early, so closing never waits it out
         self._barrier_done = False
         self._first_job: str | None = None
         self._inputs_by_id: dict[str, dict] = {}
@@ -99,6 +100,7 @@ class ApiProxy:
 
     def close(self) -> None:
         self.release()
+        self._closing.set()
         if self._outage_thread is not None:
             self._outage_thread.join()
         self._httpd.shutdown()
@@ -119,7 +121,7 @@ class ApiProxy:
     def _outage(self) -> None:
         self._httpd.shutdown()  # stop accepting; connections already open are dropped by `down`
         self._httpd.socket.close()
-        time.sleep(max(0.0, self._down_until - time.monotonic()))
+        self._closing.wait(max(0.0, self._down_until - time.monotonic()))
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind(("127.0.0.1", self._port))

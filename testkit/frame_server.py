@@ -43,7 +43,8 @@ class FrameServer:
         # The same per first path segment ("/a/1.jpg" counts under "a"): one job's share.
         self.in_flight_under: dict[str, int] = {}
         self.most_in_flight_under: dict[str, int] = {}
-        self._lock = threading.Lock()
+        # Guards the counts above; notified whenever a request starts or ends.
+        self._lock = threading.Condition()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -80,6 +81,11 @@ class FrameServer:
         with self._lock:
             return self.requests.count(path)
 
+    def wait_in_flight(self, group: str, count: int, timeout_s: float) -> bool:
+        """Block until `count` requests under `group` are being answered at once; False at timeout."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.in_flight_under.get(group, 0) >= count, timeout_s)
+
     def reset(self) -> None:
         with self._lock:
             self.routes.clear()
@@ -99,12 +105,14 @@ class FrameServer:
             self.in_flight_under[group] = self.in_flight_under.get(group, 0) + 1
             peak = max(self.most_in_flight_under.get(group, 0), self.in_flight_under[group])
             self.most_in_flight_under[group] = peak
+            self._lock.notify_all()
         try:
             self._answer(request)
         finally:
             with self._lock:
                 self.in_flight -= 1
                 self.in_flight_under[group] -= 1
+                self._lock.notify_all()
 
     def _answer(self, request: BaseHTTPRequestHandler) -> None:
         with self._lock:

@@ -1,14 +1,15 @@
 """Shared fixtures: a tiny random LLaVA-NeXT loaded through MODEL_ID, a frame server, the API.
 
-The tiny checkpoint is built once per test session and every test, in process or in a
-subprocess, loads it through the same `MODEL_ID` code path the real model uses.
+The tiny checkpoint is built once per test session, and only when a test needs it (the
+`tiny_model` fixture, which the handler and API fixtures depend on): contract and client tests
+never pay for it. Every test that uses it, in process or in a subprocess, loads it through the
+same `MODEL_ID` code path the real model uses.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -31,17 +32,22 @@ TEST_ENV = {
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    from testkit.tiny_model import build_tiny_model
-
-    folder = Path(tempfile.mkdtemp(prefix="tiny-llava-")) / "model"
-    build_tiny_model(folder)
     os.environ.update(TEST_ENV)
-    os.environ["MODEL_ID"] = str(folder)
 
 
 @pytest.fixture(scope="session")
-def handler_module():
+def tiny_model(tmp_path_factory) -> Path:
+    """The tiny random LLaVA-NeXT's folder, built once per session; give it as MODEL_ID."""
+    from testkit.tiny_model import build_tiny_model
+
+    return build_tiny_model(tmp_path_factory.mktemp("tiny-llava") / "model")
+
+
+@pytest.fixture(scope="session")
+def handler_module(tiny_model):
     """The real `handler` module, model loaded at import from the tiny checkpoint."""
+    # NOTE: `handler` reads the process environment once, at import.
+    os.environ["MODEL_ID"] = str(tiny_model)
     import handler
 
     return handler
@@ -72,7 +78,8 @@ def frame_server(frame_server_session):
 
 
 @pytest.fixture(scope="session")
-def api_server(tmp_path_factory):
+def api_server(tiny_model, tmp_path_factory):
     """The local API serving the tiny model; yields its base URL."""
-    with local_api(tmp_path_factory.mktemp("api") / "server.log", MAX_CONCURRENT_JOBS="8") as url:
+    log = tmp_path_factory.mktemp("api") / "server.log"
+    with local_api(log, MODEL_ID=str(tiny_model), MAX_CONCURRENT_JOBS="8") as url:
         yield url

@@ -1,1 +1,16 @@
-"""Studies behind the docs' figures other than throughput: `python -m bench.studies.<name>`."""
+"""One-off studies behind the documentation's figures, apart from the throughput benchmark.
+
+Each measures one change, before and after, on a CPU with the tiny random models, and prints
+what the docs quote. Run from the repository root:
+
+- `python -m bench.studies.decode_memory`: peak memory that decoding one large frame adds,
+  per image mode, each in a fresh process.
+- `python -m bench.studies.fairness`: how long a small base64 job waits behind another job's
+  dripping URLs.
+- `python -m bench.studies.fields_overhead`: what the fields grammar costs per decoding step,
+  and how often its rows parse.
+- `python -m bench.studies.outage`: what a short outage of the endpoint costs a client run
+  (`--client-root DIR` measures an older client against the same worker).
+
+The throughput benchmark itself is `python -m bench` (`bench/cli.py` and the modules it uses).
+"""

@@ -6,7 +6,6 @@ No timing is asserted: on a CPU the figures mean nothing. The GPU run is `bench/
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,12 +19,12 @@ RUN_FIELDS = {"mode", "batch_size", "frames", "seconds", "s_per_frame", "frames_
 TOP_FIELDS = {"device", "date", "torch", "transformers", "dtype", "new_tokens", "frame_size", "runs"}
 
 
-def test_a_small_benchmark_run_writes_every_mode_and_field(tmp_path):
+def test_a_small_benchmark_run_writes_every_mode_and_field(tiny_model, tmp_path):
     # The tiny test model's tokenizer cannot spell JSON: fields mode gets its own test below.
     output = tmp_path / "cpu.json"
     modes = [mode for mode in MODES if mode != "fields"]
     main(
-        ["--model", os.environ["MODEL_ID"], "--new-tokens", "3", "--frames", "4", "--batch-sizes", "1,2"]
+        ["--model", str(tiny_model), "--new-tokens", "3", "--frames", "4", "--batch-sizes", "1,2"]
         + ["--jobs", "3", "--frames-per-job", "2", "--modes", ",".join(modes), "--output", str(output)]
     )
 

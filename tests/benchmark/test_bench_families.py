@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -65,16 +66,14 @@ def token_fields(config, *, text: bool = True) -> dict[str, int]:
     return fields
 
 
-def tiny_reference(family: str):
+def tiny_reference(family: str, tiny_llava_next: Path):
     """The family's tiny config and tokenizer, whose builders pair each token with its config field."""
     from transformers import AutoConfig, AutoTokenizer
 
     from testkit.tiny_families import tiny_parts
 
     if family == "llava_next":
-        return AutoConfig.from_pretrained(os.environ["MODEL_ID"]), AutoTokenizer.from_pretrained(
-            os.environ["MODEL_ID"]
-        )
+        return AutoConfig.from_pretrained(tiny_llava_next), AutoTokenizer.from_pretrained(tiny_llava_next)
     config, processor = tiny_parts(family)
     return config, processor.tokenizer
 
@@ -104,10 +103,10 @@ def test_every_token_id_the_config_names_holds_a_special_token(family, bench_par
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_each_special_token_sits_at_the_id_its_config_field_names(family, bench_parts):
+def test_each_special_token_sits_at_the_id_its_config_field_names(family, bench_parts, tiny_model):
     # The tiny builders pair each token with its config field independently of the benchmark.
     config, processor = bench_parts(family)
-    tiny_config, tiny_tokenizer = tiny_reference(family)
+    tiny_config, tiny_tokenizer = tiny_reference(family, tiny_model)
     tiny_specials = {i: t.content for i, t in tiny_tokenizer.added_tokens_decoder.items()}
     produced = set(frame_ids(config, processor))
 
@@ -122,12 +121,12 @@ def test_each_special_token_sits_at_the_id_its_config_field_names(family, bench_
 
 
 @pytest.mark.parametrize("family", FAMILIES)
-def test_the_memory_arithmetic_reads_each_family_kv_cache(family):
+def test_the_memory_arithmetic_reads_each_family_kv_cache(family, tiny_model):
     # The KV cache a real forward pass keeps per token is what Shapes.of says, for the tiny model.
     import torch
     from transformers import AutoModelForImageTextToText
 
-    tiny_config, _ = tiny_reference(family)
+    tiny_config, _ = tiny_reference(family, tiny_model)
     model = AutoModelForImageTextToText.from_config(tiny_config).eval()
     length = 12
     with torch.inference_mode():
@@ -155,7 +154,7 @@ def test_a_family_runs_end_to_end_at_one_layer_per_tower_on_a_cpu(tmp_path):
     assert results["card_24gb"] == {}
 
 
-def test_a_whitespace_only_description_counts_as_generated_not_failed():
+def test_a_whitespace_only_description_counts_as_generated_not_failed(tiny_model):
     # Random weights may decode to newlines only (Gemma 3's tied embeddings repeat the prompt's
     # last token): the forced length was generated, so the run keeps its figures.
     from bench.records import Measurement
@@ -166,7 +165,7 @@ def test_a_whitespace_only_description_counts_as_generated_not_failed():
     from frame_describer.model import load_model
     from frame_describer.settings import Settings
 
-    settings = Settings.from_env()
+    settings = Settings.from_env({**os.environ, "MODEL_ID": str(tiny_model)})
     ctx = BenchContext(load_model(settings), settings, DEFAULT_PROMPT, 3, synthetic_frames(1))
     empty = GenerationError("model returned an empty description", codes.EMPTY_DESCRIPTION)
     failed = GenerationError("out of GPU memory", codes.OUT_OF_GPU_MEMORY)

@@ -13,7 +13,7 @@ from frame_client import ConfigError, EndpointError, FrameResult, describe_frame
 from frame_client.jobs import JobAsk
 from frame_client.resume import ResumeFile
 from frame_client.scenes import describe_shots
-from frame_client.shots import Shot
+from frame_client.shots import ShotFrames
 from frame_contract.codes import RUN_ABORTED
 from testkit.client_proxy import ApiProxy, fail_each_with
 from testkit.client_support import FAST, describe_alone
@@ -95,7 +95,7 @@ def test_a_resume_file_written_for_another_prompt_is_refused(tmp_path):
 
 def test_a_scenes_rerun_with_the_resume_file_sends_no_shot_already_described(proxy, tmp_path):
     frames = distinct_jpegs(4)
-    shots = [Shot((0, 1), 0, (1,)), Shot((2, 3), 2, (3,))]
+    shots = [ShotFrames((0, 1), 0, (1,)), ShotFrames((2, 3), 2, (3,))]
     journal = tmp_path / "run.jsonl"
     first = describe_shots(frames, shots, endpoint_url=proxy.url, options=FAST, resume=journal)
     sent_before = len(proxy.frames_sent())
@@ -106,7 +106,7 @@ def test_a_scenes_rerun_with_the_resume_file_sends_no_shot_already_described(pro
 
 def test_a_refused_scenes_run_still_answers_every_frame(api_server):
     hosted = ApiProxy(api_server, hosted_key="test-key")
-    shots = [Shot((0, 1), 0, (1,)), Shot((2,), 2)]
+    shots = [ShotFrames((0, 1), 0, (1,)), ShotFrames((2,), 2)]
     try:
         with pytest.raises(EndpointError) as refused:
             describe_shots(distinct_jpegs(3), shots, endpoint_url=hosted.url, api_key="wrong", options=FAST)

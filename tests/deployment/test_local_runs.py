@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import requests
 
@@ -13,32 +14,32 @@ from testkit.images import b64, jpeg
 from testkit.local_api import REPO
 
 
-def run_handler(*args: str) -> subprocess.CompletedProcess:
+def run_handler(model: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "handler.py", *args],
         cwd=REPO,
-        env=dict(os.environ),
+        env={**os.environ, "MODEL_ID": str(model)},
         capture_output=True,
         text=True,
         timeout=180,
     )
 
 
-def test_python_handler_describes_the_frames_of_test_input_json():
-    result = run_handler()
+def test_python_handler_describes_the_frames_of_test_input_json(tiny_model):
+    result = run_handler(tiny_model)
     assert result.returncode == 0, result.stderr[-2000:]
     assert "Job local_test completed successfully" in result.stdout + result.stderr
 
 
-def test_python_handler_accepts_a_test_input_argument():
+def test_python_handler_accepts_a_test_input_argument(tiny_model):
     job = {"input": {"frame_data": [b64(jpeg())], "format": "base64"}}
-    result = run_handler("--test_input", json.dumps(job))
+    result = run_handler(tiny_model, "--test_input", json.dumps(job))
     assert result.returncode == 0, result.stderr[-2000:]
     assert "'failed_indices': []" in result.stdout + result.stderr
 
 
-def test_python_handler_exits_non_zero_for_an_invalid_job_and_says_why():
-    result = run_handler("--test_input", json.dumps({"input": {"frame_urls": []}}))
+def test_python_handler_exits_non_zero_for_an_invalid_job_and_says_why(tiny_model):
+    result = run_handler(tiny_model, "--test_input", json.dumps({"input": {"frame_urls": []}}))
     assert result.returncode == 1
     # The job ran and was rejected for its input, not a worker that failed to start.
     assert (

@@ -1,7 +1,7 @@
 """Decoding a large frame adds at most about twice its 8-bit RGB size, whatever its mode, and
 frames decoded at once share one memory budget.
 
-Peak memory is measured in a fresh process per frame (`bench/decode_memory.py`), so every
+Peak memory is measured in a fresh process per frame (`bench/studies/decode_memory.py`), so every
 allocation Pillow and numpy make counts, not only Python's.
 """
 
@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from bench.decode_memory import MODES, make_frame, peak_added_bytes
+from bench.studies.decode_memory import MODES, make_frame, peak_added_bytes
 from frame_describer.decode import MAX_DECODED_SIDE, DecodeBudget, decode_frame
 
 WIDTH = HEIGHT = 6320  # just under the default 40 M-pixel limit

@@ -15,12 +15,12 @@ from testkit.local_api import REPO
 JOB = json.dumps({"input": {"frame_urls": ["data:image/jpeg;base64,AAAA"]}})
 
 
-def test_device_cuda_without_a_gpu_stops_start_up_naming_what_torch_sees():
+def test_device_cuda_without_a_gpu_stops_start_up_naming_what_torch_sees(tiny_model):
     # This machine has no GPU: exactly what a container on a too-old driver sees.
     result = subprocess.run(
         [sys.executable, "handler.py", "--test_input", JOB],
         cwd=REPO,
-        env={**os.environ, "DEVICE": "cuda"},
+        env={**os.environ, "MODEL_ID": str(tiny_model), "DEVICE": "cuda"},
         capture_output=True,
         text=True,
         timeout=120,

@@ -29,11 +29,8 @@ def hung_job(frame_server):
 
 
 async def started(frame_server, count: int) -> None:
-    async def enough():
-        while frame_server.in_flight_under.get("a", 0) < count:
-            await asyncio.sleep(0.02)
-
-    await asyncio.wait_for(enough(), SAFETY_S)
+    """Return once `count` of the hung job's downloads are held; the event loop runs meanwhile."""
+    assert await asyncio.to_thread(frame_server.wait_in_flight, "a", count, SAFETY_S), "never started"
 
 
 def run_while_hung(handler_module, frame_server, hung_job, other_input) -> tuple[dict, int, dict]:

@@ -32,9 +32,9 @@ def test_a_model_id_that_does_not_exist_stops_the_worker(tmp_path):
     assert "Started." not in result.stdout + result.stderr
 
 
-def test_a_checkpoint_without_weights_stops_the_worker(tmp_path):
+def test_a_checkpoint_without_weights_stops_the_worker(tiny_model, tmp_path):
     broken = tmp_path / "no-weights"
-    shutil.copytree(os.environ["MODEL_ID"], broken)
+    shutil.copytree(tiny_model, broken)
     for weights in broken.glob("*.safetensors"):
         weights.unlink()
     result = start_worker(MODEL_ID=str(broken), HF_HUB_OFFLINE="1")

@@ -1,4 +1,4 @@
-"""`python -m bench.decode_memory`: peak memory that decoding one large frame adds, per image mode.
+"""`python -m bench.studies.decode_memory`: peak memory that decoding one large frame adds, per image mode.
 
 Each frame is decoded by `frame_describer.decode.decode_frame` in a fresh Python process, which
 reports its peak resident memory (`ru_maxrss`) less its resident memory just before decoding,
@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image
 
 MODES = ("rgb-jpeg", "cmyk-jpeg", "gray16-png", "float-tiff", "rgba-png", "palette-png", "la-png")
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = Path(__file__).resolve().parents[2]
 # NOTE: VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the parent, whose own peak
 # (it made the frames) would then hide the child's.
 _PROBE = """
@@ -79,7 +79,7 @@ def peak_added_bytes(data: bytes) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m bench.decode_memory", description=__doc__.splitlines()[0]
+        prog="python -m bench.studies.decode_memory", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--size", default="6320x6320", help="WIDTHxHEIGHT (default 6320x6320, 40 M pixels)")
     args = parser.parse_args(argv)

@@ -1,4 +1,4 @@
-"""`python -m bench.fairness`: how long a small base64 job waits behind another job's slow URLs.
+"""`python -m bench.studies.fairness`: how long a small base64 job waits behind another job's slow URLs.
 
 The scenario of issue #9: a job of 64 frame URLs whose server drips one byte at a time until
 the fetch deadline, then, 1 s later, a 5-frame base64 job; prints how long the base64 job took
@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-_REPO = Path(__file__).resolve().parent.parent
+_REPO = Path(__file__).resolve().parents[2]
 
 
 def _tiny_model(folder: Path) -> Path:

@@ -1,4 +1,4 @@
-"""What a short outage of the endpoint costs a run: `python -m bench.outage`.
+"""What a short outage of the endpoint costs a run: `python -m bench.studies.outage`.
 
 Starts the real worker's local API (`python handler.py --rp_serve_api`) on a tiny random model,
 puts the tests' fault proxy (`testkit/client_proxy.py`) in front of it, and describes `--frames`
@@ -12,8 +12,8 @@ and frames sent, seconds.
 same run measures an older client against the same worker and proxy:
 
     git worktree add /tmp/before 3b24695
-    python -m bench.outage --client-root /tmp/before     # before
-    python -m bench.outage                               # after
+    python -m bench.studies.outage --client-root /tmp/before     # before
+    python -m bench.studies.outage                               # after
 """
 
 from __future__ import annotations
@@ -33,11 +33,13 @@ from testkit.client_proxy import ApiProxy
 from testkit.images import distinct_jpegs
 from testkit.tiny_model import build_tiny_model
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.outage", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.studies.outage", description=__doc__.splitlines()[0]
+    )
     parser.add_argument("--frames", type=int, default=40)
     parser.add_argument("--batch-size", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=4)

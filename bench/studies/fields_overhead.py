@@ -1,4 +1,4 @@
-"""`python -m bench.fields_overhead`: what the fields grammar costs per decoding step, and how
+"""`python -m bench.studies.fields_overhead`: what the fields grammar costs per decoding step, and how
 often its rows parse.
 
 A tiny random LLaVA-NeXT with a byte-fallback tokenizer (padded to the real model's 32,064
@@ -175,7 +175,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    print("$ python -m bench.fields_overhead " + shlex.join(sys.argv[1:]))
+    print("$ python -m bench.studies.fields_overhead " + shlex.join(sys.argv[1:]))
     run(args.seeds, args.batch, args.vocab or 0, args.repeats)
 
 
