@@ -4,14 +4,13 @@
 `<!-- generated: NAME -->` and `<!-- end generated -->` markers; `tests/contract/
 test_generated_contract.py` fails when the page differs from what they write now.
 
-    python -m frame_contract.policy_doc      # rewrites the generated parts of docs/client-policy.md
+    python scripts/generate.py   # rewrites the generated parts of docs/client-policy.md, and the rest
 """
 
 from __future__ import annotations
 
 import json
 import re
-import sys
 from dataclasses import fields
 from pathlib import Path
 
@@ -113,13 +112,3 @@ def _field_comments() -> dict[str, str]:
     source = (Path(__file__).parent / "policy.py").read_text(encoding="utf-8")
     found = dict(re.findall(r"^    (\w+): \w+ = [^#\n]+# (.+)$", source, re.MULTILINE))
     return {field.name: found.get(field.name, field.name.replace("_", " ")) for field in fields(ClientPolicy)}
-
-
-def main(root: Path = Path(".")) -> None:
-    path = root / TARGET
-    path.write_text(render(path.read_text(encoding="utf-8")), encoding="utf-8")
-    sys.stderr.write(f"wrote {path}\n")
-
-
-if __name__ == "__main__":
-    main()

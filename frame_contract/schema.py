@@ -7,13 +7,12 @@ deployment sets (its settings) are named in descriptions, not fixed in the schem
 live in `frame_contract/schemas/` and, the same bytes, in `clients/typescript/schemas/`;
 `tests/contract/test_generated_contract.py` fails when either differs from what this writes now.
 
-    python -m frame_contract.schema      # rewrites both folders
+    python scripts/generate.py   # rewrites both folders, with every other generated file
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from .codes import CLIENT_CODES, WORKER_CODES
@@ -134,15 +133,3 @@ def schemas() -> dict[str, str]:
 
 def _text(schema: dict) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
-
-
-def main(root: Path = Path(".")) -> None:
-    for folder in FOLDERS:
-        (root / folder).mkdir(parents=True, exist_ok=True)
-        for name, text in schemas().items():
-            (root / folder / name).write_text(text, encoding="utf-8")
-            sys.stderr.write(f"wrote {root / folder / name}\n")
-
-
-if __name__ == "__main__":
-    main()

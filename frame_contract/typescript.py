@@ -4,13 +4,12 @@ The TypeScript client imports its codes, retry rules and defaults from that file
 hand-written copies; `tests/contract/test_generated_contract.py` fails when the file differs from
 what this writes now. Durations become milliseconds (`outage_s` -> `outageMs`), names camelCase.
 
-    python -m frame_contract.typescript      # rewrites clients/typescript/src/contract.generated.ts
+    python scripts/generate.py   # rewrites clients/typescript/src/contract.generated.ts, and the rest
 """
 
 from __future__ import annotations
 
 import json
-import sys
 from dataclasses import asdict
 from pathlib import Path
 
@@ -63,7 +62,7 @@ def typescript_constants() -> str:
     }
     parts = [
         "// Generated from frame_contract/ (codes.py, policy.py, output.py) by",
-        "// `python -m frame_contract.typescript`. Do not edit: change the Python declaration, regenerate.",
+        "// `.venv/bin/python scripts/generate.py`. Do not edit: change the Python declaration, regenerate.",
         "",
         "/** Who reports a failure code: the worker (in `error_codes`) or a client (its own failures). */",
         'export type CodeOwner = "worker" | "client";',
@@ -141,13 +140,3 @@ def _const(doc: str, declaration: str, value: object, wrap: str = "{}") -> str:
 
 def _literal(value: object) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False)
-
-
-def main(root: Path = Path(".")) -> None:
-    path = root / TARGET
-    path.write_text(typescript_constants(), encoding="utf-8")
-    sys.stderr.write(f"wrote {path}\n")
-
-
-if __name__ == "__main__":
-    main()

@@ -21,13 +21,31 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a file: the repository's packages are importable
     sys.path.insert(0, str(ROOT))
 
+from frame_contract import policy_doc, schema, typescript  # noqa: E402
 from scripts.render_codes import failure_codes_page  # noqa: E402
 from scripts.render_settings import HUB_LISTING, configuration_page, hub_listing  # noqa: E402
+
+
+def _client_policy_page(root: Path) -> str:
+    # Hand-written prose with generated tables between markers: only the tables are rewritten.
+    return policy_doc.render((root / policy_doc.TARGET).read_text(encoding="utf-8"))
+
+
+def _schema_target(name: str) -> Callable[[Path], str]:
+    return lambda root: schema.schemas()[name]
+
 
 TARGETS: dict[str, Callable[[Path], str]] = {
     HUB_LISTING: hub_listing,
     "docs/configuration.md": configuration_page,
     "docs/failure-codes.md": failure_codes_page,
+    str(typescript.TARGET): lambda root: typescript.typescript_constants(),
+    str(policy_doc.TARGET): _client_policy_page,
+    **{
+        str(folder / name): _schema_target(name)
+        for folder in schema.FOLDERS
+        for name in sorted(schema.schemas())
+    },
 }
 
 log = logging.getLogger("generate")

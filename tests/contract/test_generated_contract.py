@@ -17,7 +17,7 @@ from frame_contract.schema import FOLDERS, input_schema, output_schema, schemas
 from frame_contract.typescript import TARGET, typescript_constants
 from testkit.local_api import REPO
 
-REGENERATE = "stale: run `python -m frame_contract.typescript` and `python -m frame_contract.schema`"
+REGENERATE = "stale: run `.venv/bin/python scripts/generate.py`"
 
 
 def test_the_typescript_constants_are_what_the_contract_generates_now():
@@ -67,7 +67,7 @@ def test_the_typescript_policy_holds_every_duration_in_milliseconds():
 
 def test_the_policy_page_holds_the_tables_the_contract_generates_now():
     page = (REPO / POLICY_PAGE).read_text(encoding="utf-8")
-    assert page == render(page), "stale: run `python -m frame_contract.policy_doc`"
+    assert page == render(page), REGENERATE
     assert "| `outage_20s` |" in page
 
 

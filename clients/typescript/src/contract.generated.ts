@@ -1,5 +1,5 @@
 // Generated from frame_contract/ (codes.py, policy.py, output.py) by
-// `python -m frame_contract.typescript`. Do not edit: change the Python declaration, regenerate.
+// `.venv/bin/python scripts/generate.py`. Do not edit: change the Python declaration, regenerate.
 
 /** Who reports a failure code: the worker (in `error_codes`) or a client (its own failures). */
 export type CodeOwner = "worker" | "client";
