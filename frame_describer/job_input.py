@@ -92,7 +92,7 @@ def parse_job(job_input: Any, settings: Settings, model: ModelCapabilities) -> J
     unknown = sorted(str(k) for k in job_input if k not in KEYS)
     if unknown:
         raise InvalidJob(
-            f"Unknown input key(s) {', '.join(map(repr, unknown))}; allowed: {', '.join(sorted(KEYS))}."
+            f"Unknown input key(s) {', '.join(map(_echo, unknown))}; allowed: {', '.join(sorted(KEYS))}."
         )
     kind = _choice(job_input, KEYS["format"], settings)
     entries = _frame_entries(job_input, kind, settings)
@@ -181,7 +181,7 @@ def _token_budget(asked: object, output: str, settings: Settings, model: ModelCa
     if asked is not None and asked < needed:
         raise InvalidJob(f"'output': 'fields' needs 'max_new_tokens' of at least {needed}, not {asked}.")
     if needed > limit:
-        raise InvalidJob(f"'output': 'fields' needs {needed} new tokens; MAX_NEW_TOKENS_LIMIT is {limit}.")
+        raise InvalidJob(f"'output': 'fields' needs {needed} new tokens; {key.maximum_setting} is {limit}.")
     return max(needed, default) if asked is None else asked
 
 

@@ -210,3 +210,9 @@ def test_every_key_the_contract_declares_is_accepted():
 def test_every_setting_the_contract_names_is_a_worker_setting():
     named = {key.maximum_setting for key in JOB_INPUT} | {key.default_setting for key in JOB_INPUT}
     assert named - {None} <= set(ENVIRONMENT_VARIABLES)
+
+
+def test_an_option_sent_as_null_means_the_same_as_one_left_out():
+    job = {"frame_urls": ["a"]}
+    nulls = {"format": None, "prompt": None, "max_new_tokens": None, "detail": None, "output": None}
+    assert parse(job | nulls) == parse(job)
