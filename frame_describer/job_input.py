@@ -23,17 +23,12 @@ from .errors import InvalidJob
 from .fields import fields_prompt
 from .frame_types import GenerationOptions
 from .prompt import DEFAULT_PROMPT
-from .settings import Settings
+from .settings import SETTINGS, Settings
 
 # The `Settings` field behind each setting the job input names.
 # NOTE: goes when the settings table can be asked for a setting by its name.
-_SETTING_FIELDS = {
-    "MAX_FRAMES_PER_JOB": "max_frames_per_job",
-    "MAX_PROMPT_CHARS": "max_prompt_chars",
-    "MAX_NEW_TOKENS": "default_max_new_tokens",
-    "MAX_NEW_TOKENS_LIMIT": "max_new_tokens_limit",
-    "IMAGE_DETAIL": "image_detail",
-}
+# The settings table names each setting once; the declaration names limits by their variable.
+_SETTING_FIELDS = {setting.env: setting.attribute for setting in SETTINGS}
 
 
 @dataclass(frozen=True)
