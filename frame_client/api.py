@@ -5,6 +5,7 @@ Sits above both, so that `scenes` builds on `client` and nothing points back.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable
 
 from . import client
@@ -26,3 +27,13 @@ def describe_frames(
         return client.describe_frames(frames, **options)
     settings = scenes if isinstance(scenes, SceneSettings) else None
     return describe_scenes(frames, settings=settings, **options)
+
+
+# The signature a reader (and `help`, an IDE) sees: client's keyword options, plus `scenes`.
+describe_frames.__signature__ = inspect.Signature(
+    [
+        *inspect.signature(client.describe_frames).parameters.values(),
+        inspect.Parameter("scenes", inspect.Parameter.KEYWORD_ONLY, default=False),
+    ],
+    return_annotation=inspect.signature(client.describe_frames).return_annotation,
+)
