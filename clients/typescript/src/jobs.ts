@@ -24,7 +24,7 @@ export interface JobPlan {
 }
 
 /** What every job of a run asks the worker for besides its frames (undefined: the worker's default). */
-export interface JobShape {
+export interface JobAsk {
   prompt?: string | undefined;
   maxNewTokens?: number | undefined;
   /** `"fields"`: one JSON object per frame as well. */
@@ -32,7 +32,7 @@ export interface JobShape {
 }
 
 /** The `input` object of one job, as the worker reads it. */
-export function jobInput(kind: FrameKind, entries: string[], shape: JobShape): Record<string, unknown> {
+export function jobInput(kind: FrameKind, entries: string[], shape: JobAsk): Record<string, unknown> {
   const input: Record<string, unknown> =
     kind === "base64" ? { frame_data: entries, format: "base64" } : { frame_urls: entries };
   if (shape.prompt !== undefined) input.prompt = shape.prompt;
@@ -42,7 +42,7 @@ export function jobInput(kind: FrameKind, entries: string[], shape: JobShape): R
 }
 
 /** The whole `/run` body of a job. */
-export function jobBody(job: Job, shape: JobShape): string {
+export function jobBody(job: Job, shape: JobAsk): string {
   return JSON.stringify({ input: jobInput(job.kind, job.frames.map(payloadEntry), shape) });
 }
 
@@ -51,7 +51,7 @@ export function planJobs(
   frames: readonly Frame[],
   batchSize: number,
   maxPayloadBytes: number,
-  shape: JobShape,
+  shape: JobAsk,
 ): JobPlan {
   const overhead = Buffer.byteLength(JSON.stringify({ input: jobInput("base64", [], shape) }));
   const budget = maxPayloadBytes - overhead;

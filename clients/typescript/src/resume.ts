@@ -22,7 +22,7 @@ import { isDeepStrictEqual } from "node:util";
 
 import { isRetryableFrameCode } from "./codes.js";
 import { VisionConfigError } from "./errors.js";
-import type { JobShape } from "./jobs.js";
+import type { JobAsk } from "./jobs.js";
 import type { FrameResult } from "./results.js";
 import { log } from "./log.js";
 
@@ -37,7 +37,7 @@ export class ResumeFile {
 
   constructor(
     readonly path: string,
-    shape: JobShape,
+    shape: JobAsk,
   ) {
     this.header = { resume: VERSION, prompt: shape.prompt ?? null, max_new_tokens: shape.maxNewTokens ?? null };
     if (shape.output !== undefined && shape.output !== "text") this.header.output = shape.output;

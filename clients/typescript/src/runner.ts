@@ -14,7 +14,7 @@ import { FINAL_STATES, WAITING_STATES } from "./contract.generated.js";
 import { Endpoint, isObject, type Json, RequestFailed, UnusableAnswer } from "./endpoint.js";
 import { VisionEndpointError } from "./errors.js";
 import { FrameLoadError } from "./frames.js";
-import { type Job, type JobShape, jobBody } from "./jobs.js";
+import { type Job, type JobAsk, jobBody } from "./jobs.js";
 import type { Settings } from "./options.js";
 import { type FrameResult, OutputError, readAnswers } from "./results.js";
 import { log } from "./log.js";
@@ -38,7 +38,7 @@ interface Failure {
 export class JobRunner {
   constructor(
     private readonly endpoint: Endpoint,
-    private readonly settings: Settings & JobShape,
+    private readonly settings: Settings & JobAsk,
   ) {}
 
   /** Run `job`, again after a failure up to `jobRetries` times; never rejects for a frame's sake. */
