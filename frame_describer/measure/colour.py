@@ -5,7 +5,8 @@ scikit-learn's k-means (k-means++ seeding, one run) into at most `MAX_COLOURS` c
 Clusters whose centres lie within `MERGE_DISTANCE` (CIE76 delta E) of each other are one
 colour to a viewer and are merged, and a cluster under `MIN_SHARE` of the frame (antialiased
 edges between two blocks, mostly) joins its nearest neighbour; so a frame painted in three
-colours reports three. Each colour is the mean RGB of its pixels; shares sum to 1 and the list is ordered by share, largest first.
+colours reports three. Each colour is the mean RGB of its pixels; shares sum to 1 and the
+list is ordered by share, largest first.
 """
 
 from __future__ import annotations
