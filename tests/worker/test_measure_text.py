@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from frame_describer.errors import MeasureError
-from frame_describer.measure import text
+from frame_describer.measure import measure_frame, text
 from frame_describer.measure.text import MAX_LINES, read_text, reading_order
 from testkit.text_frames import STYLES, text_frame
 
@@ -194,3 +194,9 @@ def test_reading_order_keeps_a_split_line_together_and_rows_apart():
         line("right", 0.6, 0.31, 0.8, 0.35),
     ]
     assert [x["text"] for x in reading_order(lines)] == ["Hello", "world", "caption", "right"]
+
+
+def test_a_frame_measured_for_text_carries_its_lines_and_whether_they_were_cut():
+    frame = STYLED_FRAMES["banner"]
+    result = measure_frame(frame.image, ["text"])
+    assert result == {"text": read_text(frame.image).lines, "text_truncated": False}
