@@ -162,10 +162,10 @@ class FieldsLogitsProcessor(LogitsProcessor):
         self._ended = [False] * batch_size  # the row emitted an end token: nothing more to feed
         self._object_tokens: dict[int, int] = {}  # complete rows: tokens up to the object's end
         self._prompt_length: int | None = None
-        words = (grammar.tokenizer.vocab_size + 31) // 32
+        words = (self.grammar.tokenizer.vocab_size + 31) // 32
         self._bitmask = torch.zeros((batch_size, words), dtype=torch.int32)
         self._end_only = torch.zeros(words, dtype=torch.int32)
-        for token in grammar.eos_token_ids:
+        for token in self.grammar.eos_token_ids:
             self._end_only[token // 32] |= _bit(token % 32)
         self._shifts: torch.Tensor | None = None
         self._steps = 0
