@@ -9,7 +9,8 @@ every thread (onnxruntime sessions run concurrently).
 "confidence"}`, `box` being `[x0, y0, x1, y1]` as fractions of the frame's width and height,
 sorted top to bottom by line band, then left to right. When detection finds more regions, the
 `MAX_LINES` tallest ones are read (large text is what a viewer reads first) and `truncated`
-says so. Any RGB frame gives a reading in bounded time; an OCR failure is a `MeasureError`.
+says so. Pieces of one line that the detector split at a wide word space are joined. Any RGB
+frame gives a reading in bounded time; an OCR failure is a `MeasureError`.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ MAX_ASPECT = 4.0
 MAX_SIDE = 2000  # rapidocr reduces larger frames to this long side itself
 MIN_SIDE = 8  # a frame thinner than this after reduction holds no readable line
 _PAD_GREY = 127  # mid grey: no edge for the detector to mistake for a stroke
+JOIN_GAP = 0.8  # detected pieces of one band closer than this many line heights are one line
+JOIN_HEIGHT_RATIO = 1.4  # ... when their heights differ by less than this factor
 
 _engine = None
 _engine_lock = threading.Lock()
@@ -48,11 +51,13 @@ class TextReading:
     truncated: bool = False
 
 
-def load() -> float:
+def load(threads: int | None = None) -> float:
     """Build the OCR engine now, if no call has yet; returns the seconds it took (0.0 if built).
 
     The cost (import, model load, a first run that lets onnxruntime settle its buffers) is paid
-    here rather than by the first frame, and logged.
+    here rather than by the first frame, and logged. `threads` is how many CPU threads one
+    frame's OCR may use (onnxruntime's intra-op threads; all cores when None); the first load
+    decides it for the process.
     """
     global _engine
     if _engine is not None:
@@ -61,7 +66,7 @@ def load() -> float:
         if _engine is not None:
             return 0.0
         started = time.perf_counter()
-        engine = _build_engine()
+        engine = _build_engine(threads)
         _run(engine, _warm_up_frame())
         seconds = time.perf_counter() - started
         _engine = engine
@@ -95,29 +100,69 @@ def read_text(image) -> TextReading:
 
 
 def reading_order(lines: list[dict]) -> list[dict]:
-    """`lines` top to bottom by band, left to right within a band.
+    """`lines` top to bottom by band, left to right within a band (`_bands`)."""
+    return [line for band in _bands(lines, lambda line: line["box"]) for line in band]
 
-    A line joins a band when its vertical centre lies inside the band's first line; so words
-    of one baseline that the detector split stay together, and a taller title beside a small
-    caption does not swallow the next row.
+
+def join_pieces(boxes: list[list[float]]) -> list[list[float]]:
+    """Boxes `[x0, y0, x1, y1]` with the pieces of each line joined into one box, in reading order.
+
+    NOTE: the detector splits a line of large letters where a word space is wide, and its
+    pieces may overlap (a letter read twice). Two neighbours on one band, of similar height
+    (`JOIN_HEIGHT_RATIO`), less than `JOIN_GAP` of their height apart, are one line, and the
+    recogniser reads their joined box once.
     """
-    bands: list[list[dict]] = []
-    for line in sorted(lines, key=lambda line: (line["box"][1] + line["box"][3]) / 2):
-        centre = (line["box"][1] + line["box"][3]) / 2
-        if bands and bands[-1][0]["box"][1] <= centre <= bands[-1][0]["box"][3]:
-            bands[-1].append(line)
+    joined: list[list[float]] = []
+    for band in _bands(boxes, lambda box: box):
+        start = len(joined)
+        for box in band:
+            if len(joined) > start and _one_line(joined[-1], box):
+                last = joined[-1]
+                joined[-1] = [
+                    min(last[0], box[0]),
+                    min(last[1], box[1]),
+                    max(last[2], box[2]),
+                    max(last[3], box[3]),
+                ]
+            else:
+                joined.append(list(box))
+    return joined
+
+
+def _bands(items: list, box_of) -> list[list]:
+    """`items` in bands, top to bottom, each left to right: an item joins a band when its
+    vertical centre lies inside the band's first item, so a tall title beside a small caption
+    does not swallow the next row."""
+    bands: list[list] = []
+    for item in sorted(items, key=lambda item: box_of(item)[1] + box_of(item)[3]):
+        centre = (box_of(item)[1] + box_of(item)[3]) / 2
+        if bands and box_of(bands[-1][0])[1] <= centre <= box_of(bands[-1][0])[3]:
+            bands[-1].append(item)
         else:
-            bands.append([line])
-    return [line for band in bands for line in sorted(band, key=lambda line: line["box"][0])]
+            bands.append([item])
+    return [sorted(band, key=lambda item: box_of(item)[0]) for band in bands]
 
 
-def _build_engine():
+def _one_line(left: list[float], right: list[float]) -> bool:
+    heights = (left[3] - left[1], right[3] - right[1])
+    if min(heights) <= 0 or max(heights) / min(heights) > JOIN_HEIGHT_RATIO:
+        return False
+    return right[0] - left[2] < JOIN_GAP * sum(heights) / 2
+
+
+def _build_engine(threads: int | None):
     from rapidocr import RapidOCR
 
     # NOTE: rapidocr logs through its own coloured stderr handler; hand its records to the
     # worker's logging instead, and only from warnings up (it logs every model path at INFO).
     ocr_log = logging.getLogger("RapidOCR")
-    engine = RapidOCR(params={"Global.log_level": "warning"})
+    params = {
+        "Global.log_level": "warning",
+        # the frame's aspect is bounded here already (MAX_ASPECT), and boxes stay in its pixels
+        "Global.use_vertical_padding": False,
+        "EngineConfig.onnxruntime.intra_op_num_threads": threads or -1,
+    }
+    engine = RapidOCR(params=params)
     for handler in list(ocr_log.handlers):
         ocr_log.removeHandler(handler)
     ocr_log.propagate = True
@@ -156,33 +201,36 @@ def _bounded(frame: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int, floa
 
 
 def _run(engine, bgr: np.ndarray) -> tuple[list[np.ndarray], list[str], list[float], bool]:
-    """Detect, keep the MAX_LINES tallest regions, recognise them: (quads in `bgr`'s pixels,
-    texts, scores, truncated).
+    """Detect, join the pieces of each line, keep the MAX_LINES tallest lines, recognise them:
+    (quads in `bgr`'s pixels, texts, scores, truncated).
 
     NOTE: rapidocr's own `__call__` recognises every region the detector finds (up to 1,000),
-    so a frame full of small print would take a minute; its pipeline steps are called here
-    instead, with the cap between them. The angle classifier is skipped: overlays are upright.
+    so a frame full of small print would take a minute, and reads a split line in pieces; its
+    pipeline steps are called here instead, with the joining and the cap between them. The
+    angle classifier is skipped: overlays are upright.
     """
     from rapidocr.main import RapidOCRError
-    from rapidocr.utils.process_img import map_boxes_to_original
+    from rapidocr.utils.process_img import get_rotate_crop_image, map_boxes_to_original
 
     height, width = bgr.shape[:2]
     prepared, record = engine.preprocess_img(bgr)
     try:
-        crops, detected = engine.detect_and_crop(prepared, record)
+        _, detected = engine.detect_and_crop(prepared, record)
     except RapidOCRError:  # it raises this when the detector finds no text at all
         return [], [], [], False
-    boxes = detected.boxes
-    order = sorted(range(len(boxes)), key=lambda i: -_height(boxes[i]))
-    kept = sorted(order[:MAX_LINES])
-    recognised = engine.recognize_txt([crops[i] for i in kept])
-    quads = map_boxes_to_original(np.array([boxes[i] for i in kept], dtype=np.float32), record, height, width)
+    boxes = [[*quad.min(axis=0), *quad.max(axis=0)] for quad in np.asarray(detected.boxes, dtype=np.float32)]
+    lines = join_pieces(boxes)
+    kept = sorted(sorted(range(len(lines)), key=lambda i: lines[i][1] - lines[i][3])[:MAX_LINES])
+    quads = np.array([_quad(lines[i]) for i in kept], dtype=np.float32)
+    recognised = engine.recognize_txt([get_rotate_crop_image(prepared, quad.copy()) for quad in quads])
+    quads = map_boxes_to_original(quads, record, height, width)
     scores = [round(float(s), 3) for s in recognised.scores]
-    return list(quads), list(recognised.txts), scores, len(boxes) > MAX_LINES
+    return list(quads), list(recognised.txts), scores, len(lines) > MAX_LINES
 
 
-def _height(quad: np.ndarray) -> float:
-    return float(quad[:, 1].max() - quad[:, 1].min())
+def _quad(box: list[float]) -> list[list[float]]:
+    x0, y0, x1, y1 = box
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
 
 def _fraction_box(quad: np.ndarray, offset: tuple[int, int, float], width: int, height: int) -> list[float]:

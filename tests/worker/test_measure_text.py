@@ -14,8 +14,8 @@ from PIL import Image
 
 from frame_describer.errors import MeasureError
 from frame_describer.measure import measure_frame, text
-from frame_describer.measure.text import MAX_LINES, read_text, reading_order
-from testkit.text_frames import STYLES, text_frame
+from frame_describer.measure.text import MAX_LINES, join_pieces, read_text, reading_order
+from testkit.text_frames import STYLES, random_text_frames, text_frame
 
 # How far outside its drawn box (in the drawn line's heights) a read box may reach: the OCR's
 # box holds the letters plus a margin that grows with their size.
@@ -183,17 +183,41 @@ def test_something_that_is_not_an_rgb_frame_is_a_measure_error(bad):
         read_text(bad)
 
 
-def test_reading_order_keeps_a_split_line_together_and_rows_apart():
+def test_reading_order_keeps_a_band_together_and_rows_apart():
     def line(label, x0, y0, x1, y1):
         return {"text": label, "box": [x0, y0, x1, y1], "confidence": 1.0}
 
     lines = [
-        line("world", 0.5, 0.11, 0.7, 0.19),  # the detector split one line in two
+        line("world", 0.5, 0.11, 0.7, 0.19),
         line("caption", 0.1, 0.3, 0.3, 0.34),
         line("Hello", 0.1, 0.1, 0.4, 0.2),
         line("right", 0.6, 0.31, 0.8, 0.35),
     ]
     assert [x["text"] for x in reading_order(lines)] == ["Hello", "world", "caption", "right"]
+
+
+def test_pieces_of_one_line_are_joined_and_separate_lines_are_not():
+    pieces = [
+        [300, 100, 420, 140],  # the second word of a title, 20 px (half a height) after the first
+        [100, 102, 280, 140],
+        [430, 90, 470, 180],  # far taller: another line
+        [100, 300, 200, 320],
+        [400, 301, 500, 321],  # same band, far apart: a separate caption
+    ]
+    assert join_pieces(pieces) == [
+        [100, 100, 420, 140],
+        [430, 90, 470, 180],
+        [100, 300, 200, 320],
+        [400, 301, 500, 321],
+    ]
+
+
+def test_a_line_the_detector_splits_at_a_wide_word_space_is_read_whole():
+    """The detector finds "Morning" and "Run" apart, overlapping, on this frame."""
+    frame = random_text_frames(1, (854, 480))[0]
+    assert sorted(line["text"] for line in read_text(frame.image).lines) == sorted(
+        line.text for line in frame.lines
+    )
 
 
 def test_a_frame_measured_for_text_carries_its_lines_and_whether_they_were_cut():
