@@ -1,0 +1,1 @@
+"""Studies: one-off measurements, each run as `python -m bench.studies.<name>`."""
