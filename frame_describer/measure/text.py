@@ -33,7 +33,7 @@ MIN_CONFIDENCE = 0.5  # recognition score below which a line is dropped (rapidoc
 # grows without bound (a 30x2000 strip would become 736x49,000). Padding the short side until
 # the frame is at most this elongated keeps the detector's input near a 1080p frame's size.
 MAX_ASPECT = 4.0
-MAX_SIDE = 2000  # rapidocr reduces larger frames to this long side itself
+MAX_SIDE = 2000  # the long side the OCR works at (rapidocr's own limit); larger frames are reduced
 MIN_SIDE = 8  # a frame thinner than this after reduction holds no readable line
 _PAD_GREY = 127  # mid grey: no edge for the detector to mistake for a stroke
 JOIN_GAP = 0.8  # detected pieces of one band closer than this many line heights are one line
@@ -57,7 +57,7 @@ def load(threads: int | None = None) -> float:
     The cost (import, model load, a first run that lets onnxruntime settle its buffers) is paid
     here rather than by the first frame, and logged. `threads` is how many CPU threads one
     frame's OCR may use (onnxruntime's intra-op threads; all cores when None); the first load
-    decides it for the process.
+    decides it for the process. `MeasureError` when the engine cannot load.
     """
     global _engine
     if _engine is not None:
@@ -66,8 +66,11 @@ def load(threads: int | None = None) -> float:
         if _engine is not None:
             return 0.0
         started = time.perf_counter()
-        engine = _build_engine(threads)
-        _run(engine, _warm_up_frame())
+        try:
+            engine = _build_engine(threads)
+            _run(engine, _warm_up_frame())
+        except Exception as err:  # a missing package or a broken model file, said in one line
+            raise MeasureError(f"the OCR engine cannot load: {type(err).__name__}: {err}") from err
         seconds = time.perf_counter() - started
         _engine = engine
     log.info("OCR engine loaded in %.2f s", seconds)
