@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import llguidance
 import llguidance.hf
@@ -35,9 +35,19 @@ class FieldsGrammar:
     minimum_new_tokens: int  # the smallest max_new_tokens that fits every object with this tokenizer
     executor: llguidance.LLExecutor
     template: llguidance.LLMatcher  # copied for each row; never fed a token itself
+    literal_tokens: Callable[[str], int] | None = field(default=None, compare=False, repr=False)
 
     def new_matcher(self) -> llguidance.LLMatcher:
         return self.template.deep_copy()
+
+    def for_frame(self, overlays: Sequence[dict]) -> FieldsGrammar:
+        """This grammar for one frame whose `text_overlays` may only be `overlays`
+        (`fields.lark_grammar(overlays)`); a few milliseconds, so made per frame."""
+        grammar = llguidance.LLMatcher.grammar_from_lark(fields.lark_grammar(overlays))
+        minimum = fields.minimum_new_tokens(self.literal_tokens, overlays)
+        return replace(
+            self, grammar=grammar, minimum_new_tokens=minimum, template=_template(self.tokenizer, grammar)
+        )
 
     def decode(self, tokens: Sequence[int]) -> str:
         """The text of one row's generated tokens, up to its end token.
@@ -67,13 +77,19 @@ def compile_fields_grammar(hf_tokenizer, eos_token_ids: int | list[int] | None =
     tokenizer = llguidance.hf.from_tokenizer(hf_tokenizer, eos_token=list(eos))
     _check_token_bytes(hf_tokenizer, tokenizer)
     grammar = llguidance.LLMatcher.grammar_from_lark(fields.lark_grammar())
+    literal_tokens = _literal_tokens(tokenizer)
+    minimum = fields.minimum_new_tokens(literal_tokens)
+    log.info("fields grammar compiled; an object needs at most %d new tokens", minimum)
+    template = _template(tokenizer, grammar)
+    return FieldsGrammar(tokenizer, grammar, eos, minimum, llguidance.LLExecutor(), template, literal_tokens)
+
+
+def _template(tokenizer: llguidance.LLTokenizer, grammar: str) -> llguidance.LLMatcher:
     # log_level=0: a failing row is logged through `logging` with its reason, not on stderr
     template = llguidance.LLMatcher(tokenizer, grammar, log_level=0)
     if template.is_error():
         raise ValueError(f"the fields grammar does not compile: {template.get_error()}")
-    minimum = fields.minimum_new_tokens(_literal_tokens(tokenizer))
-    log.info("fields grammar compiled; an object needs at most %d new tokens", minimum)
-    return FieldsGrammar(tokenizer, grammar, eos, minimum, llguidance.LLExecutor(), template)
+    return template
 
 
 def _literal_tokens(tokenizer: llguidance.LLTokenizer) -> Callable[[str], int]:
@@ -131,19 +147,25 @@ class FieldsLogitsProcessor(LogitsProcessor):
     allows only the end token from then on, and is listed in `failed_rows` so its frame can be
     failed alone. A row that an earlier processor left no allowed token is not masked at all,
     so sampling never sees a row of -inf.
+
+    `grammar` is one grammar for every row, or one per row (`FieldsGrammar.for_frame`), all
+    compiled for the same tokenizer.
     """
 
-    def __init__(self, grammar: FieldsGrammar, batch_size: int):
-        self.grammar = grammar
-        self.matchers = [grammar.new_matcher() for _ in range(batch_size)]
+    def __init__(self, grammar: FieldsGrammar | Sequence[FieldsGrammar], batch_size: int):
+        rows = list(grammar) if isinstance(grammar, Sequence) else [grammar] * batch_size
+        if len(rows) != batch_size or any(row.tokenizer is not rows[0].tokenizer for row in rows):
+            raise ValueError("a FieldsLogitsProcessor needs one grammar, or one per row for one tokenizer")
+        self.grammar = rows[0]
+        self.matchers = [row.new_matcher() for row in rows]
         self.errors: dict[int, str] = {}
         self._ended = [False] * batch_size  # the row emitted an end token: nothing more to feed
         self._object_tokens: dict[int, int] = {}  # complete rows: tokens up to the object's end
         self._prompt_length: int | None = None
-        words = (grammar.tokenizer.vocab_size + 31) // 32
+        words = (self.grammar.tokenizer.vocab_size + 31) // 32
         self._bitmask = torch.zeros((batch_size, words), dtype=torch.int32)
         self._end_only = torch.zeros(words, dtype=torch.int32)
-        for token in grammar.eos_token_ids:
+        for token in self.grammar.eos_token_ids:
             self._end_only[token // 32] |= _bit(token % 32)
         self._shifts: torch.Tensor | None = None
         self._steps = 0

@@ -35,6 +35,10 @@ class GenerationError(FrameError):
     """The model could not describe a decoded frame (out of memory, empty output)."""
 
 
+class MeasureError(WorkerError):
+    """A frame's measurements (`frame_describer.measure`) cannot be made; the message says why."""
+
+
 class StartupError(WorkerError):
     """The worker must not take jobs: the model cannot load, or the device is not what it must be."""
 

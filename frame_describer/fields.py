@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 # (key, token cap) in output order. A cap sits well above what a one-sentence answer needs (in
 # Mistral's tokens: 15 for a camera line, 25 for a lighting-and-grade one, 3 to 9 for a font, a
@@ -92,21 +92,85 @@ def _rule(name: str, parts: list[Part]) -> list[str]:
     return [f"{name}: {' '.join(body)}", *caps]
 
 
-def lark_grammar() -> str:
+def lark_grammar(overlays: Sequence[dict] | None = None) -> str:
     """The llguidance Lark grammar of one fields object, written as compact one-line JSON.
 
     The only whitespace outside strings is one space after each `:` and `,`, plus one optional
     leading space (sentencepiece models like to start an answer with `▁{`).
+
+    With `overlays`, the grammar of one frame whose text was measured: each `text_overlays`
+    entry is one of `overlays` (dicts that give some overlay keys' values; `measure.grounding`
+    gives all but `font`), in their order and none twice, and only the keys an overlay does not
+    give are generated; `text_overlays` is `[]` when there are no overlays.
     """
+    if overlays is None:
+        return "\n".join(
+            [
+                'start: " "? head overlays? tail',
+                f'overlays: overlay (", " overlay){{0,{MAX_OVERLAYS - 1}}}',
+                *_rule("head", _HEAD),
+                *_rule("overlay", _OVERLAY),
+                *_rule("tail", _TAIL),
+            ]
+        )
+    choices = _distinct(overlays)
+    if not choices:
+        return "\n".join(['start: " "? head tail', *_rule("head", _HEAD), *_rule("tail", _TAIL)])
     return "\n".join(
         [
             'start: " "? head overlays? tail',
-            f'overlays: overlay (", " overlay){{0,{MAX_OVERLAYS - 1}}}',
+            f"overlays: {_pick(MAX_OVERLAYS, 0)}",
+            *_picks(len(choices)),
+            *(line for i, choice in enumerate(choices) for line in _rule(f"line{i}", _grounded(choice))),
             *_rule("head", _HEAD),
-            *_rule("overlay", _OVERLAY),
             *_rule("tail", _TAIL),
         ]
     )
+
+
+def _distinct(overlays: Sequence[dict]) -> list[dict]:
+    """`overlays` without repeats; each gives string values for some overlay keys, not all."""
+    seen, kept = set(), []
+    for overlay in overlays:
+        if not set(overlay) < set(OVERLAY_KEYS) or not all(isinstance(v, str) for v in overlay.values()):
+            raise ValueError(f"a grounded overlay gives strings for some of {OVERLAY_KEYS}, not all")
+        key = json.dumps(overlay, sort_keys=True)
+        if key not in seen:
+            seen.add(key)
+            kept.append(overlay)
+    return kept
+
+
+def _grounded(overlay: dict) -> list[Part]:
+    """An overlay object's parts with the given values as literal text, the others as values."""
+    parts: list[Part] = []
+    literal = "{"
+    for position, (key, cap) in enumerate(OVERLAY_FIELDS):
+        literal += f'{", " if position else ""}"{key}": '
+        if key in overlay:
+            literal += json.dumps(overlay[key], ensure_ascii=False)
+        else:
+            parts += [literal + '"', (key, cap)]
+            literal = '"'
+    return [*parts, literal + "}"]
+
+
+def _pick(slots: int, first: int) -> str:
+    return f"pick{slots}_{first}"
+
+
+def _picks(count: int) -> list[str]:
+    """`pickK_I`: one to K of the lines I.., in order, separated by `, `."""
+    rules = []
+    for slots in range(1, MAX_OVERLAYS + 1):
+        for first in range(count):
+            options = [f"line{first}"]
+            if slots > 1 and first + 1 < count:
+                options.append(f'line{first} ", " {_pick(slots - 1, first + 1)}')
+            if first + 1 < count:
+                options.append(_pick(slots, first + 1))
+            rules.append(f"{_pick(slots, first)}: {' | '.join(options)}")
+    return rules
 
 
 def _skeleton(parts: list[Part]) -> str:
@@ -117,38 +181,66 @@ def literal_pieces() -> list[str]:
     """The text outside values of an object with the most overlays, split wherever the model
     chooses what comes next (a value, more overlays or not, a leading space or not)."""
     overlays = f"{_CHOICE}, ".join([_skeleton(_OVERLAY)] * MAX_OVERLAYS)
-    skeleton = _CHOICE.join([" ", _skeleton(_HEAD), overlays, _skeleton(_TAIL)])
-    return [piece for piece in re.split(f"[{_VALUE}{_CHOICE}]", skeleton) if piece]
+    return _split(_CHOICE.join([" ", _skeleton(_HEAD), overlays, _skeleton(_TAIL)]))
 
 
-def minimum_new_tokens(literal_tokens: Callable[[str], int] | None = None) -> int:
+def minimum_new_tokens(
+    literal_tokens: Callable[[str], int] | None = None, overlays: Sequence[dict] | None = None
+) -> int:
     """The smallest `max_new_tokens` in which every fields object completes, end token included.
 
     Every value stops at its cap; the rest is literal text, split into `literal_pieces()`.
     `literal_tokens(piece)` is the most tokens the model can spend on a piece (tokens that start
     in it); without it, one per byte, a bound that holds for any tokenizer and is far too loose
-    for a real one (`constrained.py` computes the tight one for its tokenizer).
+    for a real one (`constrained.py` computes the tight one for its tokenizer). With `overlays`,
+    the same for that frame's grammar (`lark_grammar(overlays)`): its costliest overlays.
     """
-    caps = [cap for _, cap in HEAD_FIELDS + TAIL_FIELDS] + [cap for _, cap in OVERLAY_FIELDS] * MAX_OVERLAYS
     count = literal_tokens or (lambda piece: len(piece.encode()))
-    return sum(caps) + sum(count(piece) for piece in literal_pieces()) + 1
+    if overlays is None:
+        caps = [cap for _, cap in HEAD_FIELDS + TAIL_FIELDS + OVERLAY_FIELDS * MAX_OVERLAYS]
+        return sum(caps) + sum(count(piece) for piece in literal_pieces()) + 1
+
+    def cost(parts: list[Part]) -> int:
+        values = sum(p[1] for p in parts if not isinstance(p, str))
+        return values + sum(count(piece) for piece in _split(_skeleton(parts)))
+
+    frame = _CHOICE.join([" ", _skeleton(_HEAD), _skeleton(_TAIL)])
+    outer = sum(cap for _, cap in HEAD_FIELDS + TAIL_FIELDS) + sum(count(p) for p in _split(frame))
+    costs = sorted((cost(_grounded(overlay)) for overlay in _distinct(overlays)), reverse=True)
+    chosen = costs[:MAX_OVERLAYS]
+    return outer + sum(chosen) + count(", ") * max(0, len(chosen) - 1) + 1
 
 
-def json_schema() -> dict:
-    """The JSON Schema of one fields object, for documentation and for clients that validate."""
+def _split(skeleton: str) -> list[str]:
+    return [piece for piece in re.split(f"[{_VALUE}{_CHOICE}]", skeleton) if piece]
+
+
+def json_schema(overlays: Sequence[dict] | None = None) -> dict:
+    """The JSON Schema of one fields object, for documentation and for clients that validate;
+    with `overlays`, of one frame's object (`lark_grammar(overlays)`)."""
 
     def strings(fields: tuple[tuple[str, int], ...]) -> dict:
         return {key: {"type": "string", "minLength": 1} for key, _ in fields}
 
-    overlay = {
-        "type": "object",
-        "properties": strings(OVERLAY_FIELDS),
-        "required": list(OVERLAY_KEYS),
-        "additionalProperties": False,
-    }
+    def overlay_schema(given: dict) -> dict:
+        properties = {key: {"const": given[key]} if key in given else schema for key, schema in free.items()}
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": list(OVERLAY_KEYS),
+            "additionalProperties": False,
+        }
+
+    free = strings(OVERLAY_FIELDS)
+    if overlays is None:
+        items, most = overlay_schema({}), MAX_OVERLAYS
+    else:
+        choices = _distinct(overlays)
+        most = min(MAX_OVERLAYS, len(choices))
+        items = {"anyOf": [overlay_schema(choice) for choice in choices or [{}]]}  # [{}]: maxItems is 0
     properties = {
         **strings(HEAD_FIELDS),
-        OVERLAYS_KEY: {"type": "array", "items": overlay, "maxItems": MAX_OVERLAYS},
+        OVERLAYS_KEY: {"type": "array", "items": items, "maxItems": most},
         **strings(TAIL_FIELDS),
     }
     return {

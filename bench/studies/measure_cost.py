@@ -1,0 +1,106 @@
+"""`python -m bench.studies.measure_cost`: what each measurement costs per frame on the CPU,
+the OCR's cold start, and how many overlay lines the OCR reads exactly and in place.
+
+Frames are generated (`testkit.text_frames`): one to three lines of known text in the four
+overlay styles, over gradient, blob, noise and flat backgrounds, in Pillow's bundled font and
+the DejaVu fonts where the machine has them; each at 854x480, 1280x720 and 1920x1080. Each
+measurement runs on each frame `--runs` times; the figure is the median over frames of each
+frame's median. A line counts as read when the OCR returns exactly its text with a box inside
+its place (the drawn box grown by `PLACE_MARGIN` of its height). `--threads` is the OCR's CPU
+threads (all cores when not given); the clustering and histogram run on one core anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import statistics
+import sys
+import time
+
+from frame_describer.measure import colour, exposure, text
+from testkit.text_frames import installed_fonts, random_text_frames
+
+SIZES = ((854, 480), (1280, 720), (1920, 1080))
+PLACE_MARGIN = 0.6
+
+
+def _in_place(box, frame, line) -> bool:
+    x0, y0, x1, y1 = frame.fraction_box(line)
+    my = (y1 - y0) * PLACE_MARGIN
+    mx = my * frame.image.height / frame.image.width
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return (
+        x0 - mx <= box[0] and box[2] <= x1 + mx and y0 - my <= box[1] and box[3] <= y1 + my
+        and x0 <= cx <= x1 and y0 <= cy <= y1
+    )  # fmt: skip
+
+
+def _timed(function, image, runs: int) -> float:
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function(image)
+        seconds.append(time.perf_counter() - started)
+    return statistics.median(seconds)
+
+
+def study(frames_per_size: int, runs: int, threads: int | None) -> dict:
+    cold = text.load(threads)
+    tiny = random_text_frames(1, (64, 36))[0].image
+    colour.palette(tiny), exposure.exposure(tiny)  # imports (scikit-learn) are not a frame's cost
+    by_size, read, lines, false_lines = {}, 0, 0, 0
+    for size in SIZES:
+        frames = random_text_frames(frames_per_size, size, seed=size[0], fonts=installed_fonts)
+        costs = {"text": [], "colour": [], "exposure": []}
+        for frame in frames:
+            costs["text"].append(_timed(text.read_text, frame.image, runs))
+            costs["colour"].append(_timed(colour.palette, frame.image, runs))
+            costs["exposure"].append(_timed(exposure.exposure, frame.image, runs))
+            reading = text.read_text(frame.image).lines
+            for line in frame.lines:
+                lines += 1
+                read += any(r["text"] == line.text and _in_place(r["box"], frame, line) for r in reading)
+            false_lines += sum(r["text"] not in {line.text for line in frame.lines} for r in reading)
+        by_size[f"{size[0]}x{size[1]}"] = {kind: statistics.median(s) for kind, s in costs.items()}
+    return {
+        "ocr_cold_start_s": cold,
+        "seconds_per_frame": by_size,
+        "lines": lines,
+        "lines_read_exactly_in_place": read,
+        "other_lines_reported": false_lines,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=8, help="frames per size (default 8)")
+    parser.add_argument(
+        "--runs", type=int, default=3, help="timed runs per frame and measurement (default 3)"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="OCR threads (default: all cores)")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv)
+    result = study(args.frames, args.runs, args.threads)
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end"
+    if args.json:
+        print(json.dumps({**result, "machine": machine}, indent=2))
+        return
+    print(f"command: python -m bench.studies.measure_cost {shlex.join(sys.argv[1:])}")
+    print(f"machine: {machine}")
+    print(f"OCR cold start (import, load, first frame): {result['ocr_cold_start_s']:.2f} s")
+    print("| frame | text (OCR) | colour | exposure |")
+    print("| --- | --- | --- | --- |")
+    for size, costs in result["seconds_per_frame"].items():
+        print(f"| {size} | {costs['text']:.3f} s | {costs['colour']:.3f} s | {costs['exposure']:.3f} s |")
+    print(
+        f"lines read exactly and in place: {result['lines_read_exactly_in_place']} of {result['lines']}; "
+        f"other lines reported: {result['other_lines_reported']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
