@@ -27,7 +27,7 @@ class Entry:
     fails_with: str | None = None  # a prefix of the frame's reason; None: must be described
 
 
-def _png_header_only(width: int, height: int) -> bytes:
+def png_header_only(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -173,7 +173,7 @@ def url_entries(server, *, slow: bool = True) -> list[Entry]:
         Entry(add("/figure.eps", EPS), "not an image"),
         Entry(add("/empty", b""), "empty body from 127.0.0.1"),
         Entry(add("/truncated.jpg", BROKEN_JPEG), "broken image"),
-        Entry(add("/bomb.png", _png_header_only(100_000, 100_000)), "image is over the pixel limit"),
+        Entry(add("/bomb.png", png_header_only(100_000, 100_000)), "image is over the pixel limit"),
         Entry(url("/loop-a"), "more than 3 redirects"),
         Entry(chain, "more than 3 redirects"),
         Entry(add("/to-file", status=302, redirect_to="file:///etc/passwd"), "refused: redirect to a scheme"),
