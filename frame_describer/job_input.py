@@ -6,12 +6,14 @@ entry is not the job's fault: it is kept as a `FrameSource` and fails on its own
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidJob
 from .frame_types import GenerationOptions
 from .prompt import DEFAULT_PROMPT
+from .redact import echo
 from .settings import IMAGE_DETAILS, Settings
 
 ALLOWED_KEYS = frozenset(
@@ -50,13 +52,11 @@ def parse_job(job_input: Any, settings: Settings) -> JobRequest:
         raise InvalidJob("Input must be a JSON object with 'frame_urls' or 'frame_data'.")
     unknown = sorted(str(k) for k in job_input if k not in ALLOWED_KEYS)
     if unknown:
-        raise InvalidJob(
-            f"Unknown input key(s) {', '.join(map(repr, unknown))}; "
-            f"allowed: {', '.join(sorted(ALLOWED_KEYS))}."
-        )
+        shown = ", ".join(echo(key) for key in unknown[:5]) + (" and more" if len(unknown) > 5 else "")
+        raise InvalidJob(f"Unknown input key(s) {shown}; allowed: {', '.join(sorted(ALLOWED_KEYS))}.")
     kind = job_input.get("format", "url")
     if kind not in FORMATS:
-        raise InvalidJob(f"'format' must be 'url' or 'base64', not {kind!r}.")
+        raise InvalidJob(f"'format' must be 'url' or 'base64', not {echo(kind)}.")
     entries = _frame_entries(job_input, kind)
     if len(entries) > settings.max_frames_per_job:
         raise InvalidJob(
@@ -96,13 +96,18 @@ def _prompt(job_input: dict, settings: Settings) -> str:
     prompt = job_input.get("prompt")
     if prompt is None:
         return DEFAULT_PROMPT
-    if not isinstance(prompt, str) or not prompt.strip():
+    if not isinstance(prompt, str) or _blank(prompt):
         raise InvalidJob("'prompt' must be a non-empty string.")
     if len(prompt) > settings.max_prompt_chars:
         raise InvalidJob(
             f"'prompt' has {len(prompt)} characters; at most {settings.max_prompt_chars} are allowed."
         )
     return prompt.strip()
+
+
+def _blank(text: str) -> bool:
+    """True when `text` shows nothing: only spaces and format characters (zero-width and the like)."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
 def _max_new_tokens(job_input: dict, settings: Settings) -> int:
@@ -121,12 +126,12 @@ def _detail(job_input: dict, settings: Settings) -> str:
     if value is None:
         return settings.image_detail
     if value not in IMAGE_DETAILS:
-        raise InvalidJob(f"'detail' must be {' or '.join(map(repr, IMAGE_DETAILS))}, not {value!r}.")
+        raise InvalidJob(f"'detail' must be {' or '.join(map(repr, IMAGE_DETAILS))}, not {echo(value)}.")
     return value
 
 
 def _output(job_input: dict) -> str:
     value = job_input.get("output", "text")
     if value not in OUTPUTS:
-        raise InvalidJob(f"'output' must be 'text' or 'fields', not {value!r}.")
+        raise InvalidJob(f"'output' must be 'text' or 'fields', not {echo(value)}.")
     return value
