@@ -72,6 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("RUNPOD_ALLOW_PRIVATE_DOWNLOAD_URLS", "1")  # the servers are on 127.0.0.1
     import runpod.serverless.utils.rp_ssrf  # noqa: F401  (imported at start-up, as the worker does)
+
     server = FrameServer()
     limits = FetchLimits(max_bytes=32 * 1024 * 1024, deadline_s=args.deadline_s, retries=2)
     image = jpeg(size=(64, 36))

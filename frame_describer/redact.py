@@ -39,4 +39,3 @@ def echo(value: object) -> str:
 
 def _cut(text: str) -> str:
     return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + _CUT
-
