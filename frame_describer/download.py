@@ -189,23 +189,30 @@ class _DeadlineTimeout(Timeout):
 
 
 def _download_once(rp_ssrf, url: str, limits: FetchLimits, deadline: float, watchdog: _Watchdog) -> bytes:
-    with ExitStack() as cleanup:
-        connections: list = []
-        cleanup.callback(watchdog.forget, connections)  # runs after the adapters below close
-        response = _follow(rp_ssrf, url, deadline, watchdog, connections, cleanup)
-        host = _host(response.url)
-        status = response.status_code
-        if status in codes.TRANSIENT_HTTP_STATUSES:
-            raise _Transient(f"HTTP {status} from {host}", codes.UPSTREAM_ERROR)
-        if status != 200:
-            code = codes.NOT_FOUND if status in (404, 410) else codes.HTTP_ERROR
-            raise FetchError(f"HTTP {status} from {host}", code)
-        encoding = response.headers.get("Content-Encoding", "").strip().lower()
-        if encoding not in _IDENTITY:
-            shown = redact.echo(encoding)[1:-1]
-            raise FetchError(f"compressed transfer ({shown}) from {host} is not accepted", codes.HTTP_ERROR)
-        _check_declared_length(response, host, limits.max_bytes)
-        return _read_body(response, host, limits.max_bytes)
+    connections: list = []
+    with ExitStack() as cleanup:  # closes this attempt's responses and connections
+        try:
+            return _answer_body(rp_ssrf, url, limits, deadline, watchdog, connections, cleanup)
+        finally:
+            watchdog.forget(connections)  # before they close, so no reused socket is shut down
+
+
+def _answer_body(rp_ssrf, url, limits, deadline, watchdog, connections, cleanup) -> bytes:
+    """The body of the answer `url` leads to, if it is a 200 the worker may read."""
+    response = _follow(rp_ssrf, url, deadline, watchdog, connections, cleanup)
+    host = _host(response.url)
+    status = response.status_code
+    if status in codes.TRANSIENT_HTTP_STATUSES:
+        raise _Transient(f"HTTP {status} from {host}", codes.UPSTREAM_ERROR)
+    if status != 200:
+        code = codes.NOT_FOUND if status in (404, 410) else codes.HTTP_ERROR
+        raise FetchError(f"HTTP {status} from {host}", code)
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    if encoding not in _IDENTITY:
+        shown = redact.echo(encoding)[1:-1]
+        raise FetchError(f"compressed transfer ({shown}) from {host} is not accepted", codes.HTTP_ERROR)
+    _check_declared_length(response, host, limits.max_bytes)
+    return _read_body(response, host, limits.max_bytes)
 
 
 def _follow(rp_ssrf, url: str, deadline: float, watchdog: _Watchdog, connections: list, cleanup: ExitStack):

@@ -9,9 +9,11 @@ at once and without a retry; a URL's query, fragment and user info appear in no 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
 import pytest
+from runpod.serverless.utils import rp_ssrf
 
 from frame_contract import codes
 from frame_describer.errors import FetchError
@@ -65,6 +67,20 @@ def test_a_frame_whose_server_drips_its_status_line_fails_alone_and_the_others_a
     assert output["failed_indices"] == [3]
     assert output["error_codes"] == [codes.TIMED_OUT]
     assert all(text for i, text in enumerate(output["descriptions"]) if i != 3)
+
+
+def test_a_name_lookup_that_hangs_times_out_at_the_deadline(monkeypatch):
+    # A resolver that never answers cannot be had on loopback: this one waits for the test.
+    answered = threading.Event()
+    monkeypatch.setattr(rp_ssrf, "resolve_and_validate", lambda host, port: answered.wait(30) and [])
+    try:
+        error = failure("http://frames.example/1.jpg", SHORT_DEADLINE)
+    finally:
+        answered.set()
+    assert (str(error), error.code) == (
+        "download from frames.example exceeded the 1 s deadline",
+        codes.TIMED_OUT,
+    )
 
 
 # --- answers that break HTTP --------------------------------------------------------------
