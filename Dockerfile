@@ -49,4 +49,8 @@ ENV MODEL_ID=${MODEL_ID} \
     HF_HUB_OFFLINE=1 \
     TRANSFORMERS_OFFLINE=1
 
+# The runpod SDK logs every job's input and output at DEBUG, its default: prompts, signed
+# frame URLs and all descriptions (tests/deployment/test_image_logs.py).
+ENV RUNPOD_DEBUG_LEVEL=INFO
+
 CMD ["python", "-u", "handler.py"]

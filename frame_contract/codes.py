@@ -42,6 +42,7 @@ GPU_FAILURE = "gpu_failure"
 GENERATION_FAILED = "generation_failed"
 EMPTY_DESCRIPTION = "empty_description"
 INTERNAL_ERROR = "internal_error"
+BAD_RESPONSE = "bad_response"
 
 FRAME_UNREADABLE = "frame_unreadable"
 FRAME_TOO_LARGE_TO_SEND = "frame_too_large_to_send"
@@ -87,6 +88,12 @@ WORKER_CODES: dict[str, Code] = {
         Code(GENERATION_FAILED, True, "generation raised an error for this frame"),
         Code(EMPTY_DESCRIPTION, False, "the model produced no text (greedy decoding would again)"),
         Code(INTERNAL_ERROR, True, "a bug in the worker; reported in its log"),
+        Code(
+            BAD_RESPONSE,
+            False,
+            "the frame's host broke HTTP: no status line, too many or too long headers, a redirect "
+            "without Location, broken chunked encoding or an invalid Content-Length",
+        ),
     )
 }
 

@@ -8,6 +8,11 @@ batch. Every accepted image becomes plain 8-bit RGB: EXIF orientation applied, C
 16-bit and float scaled down, palettes expanded, transparency composited onto a black
 background, first frame of animations.
 
+Shapes: every supported processor must take what comes out, whatever its shape. A side is
+never reduced below one pixel (a 100000x1 strip stays a strip), and a frame longer than
+`MAX_ASPECT_RATIO` times its width (or the other way round) is padded with black to that
+ratio: Qwen's processors refuse a ratio of 200 and more.
+
 Memory: a frame larger than `MAX_DECODED_SIDE` is reduced while it is decoded (a JPEG by its
 decoder's draft mode, anything else by box filtering right after its native pixels), before any
 mode conversion, and conversions run strip by strip into the final image. So decoding adds at
@@ -37,6 +42,8 @@ RASTER_FORMATS = ("JPEG", "PNG", "GIF", "WEBP", "BMP", "TIFF")
 # long), so reducing a larger frame costs nothing the model sees, and it bounds every later step.
 MAX_DECODED_SIDE = 2048
 _STRIP_ROWS = 32
+# Qwen2.5-VL's and Qwen3-VL's processors refuse 200:1 and beyond; the other families take any.
+MAX_ASPECT_RATIO = 100
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "LA": 2, "La": 2, "PA": 2, "I;16": 2, "I;16B": 2, "I;16L": 2,
                     "I;16N": 2, "RGB": 3, "YCbCr": 3, "LAB": 3, "HSV": 3}  # fmt: skip
 _HIGH_DEPTH_MODES = frozenset({"I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
@@ -121,7 +128,8 @@ def _decode(image: Image.Image) -> Image.Image:
     orientation = image.getexif().get(0x0112)
     image.load()
     rgb = _to_rgb(image, _reduction(image.size))
-    return rgb.transpose(_ORIENTATION[orientation]) if orientation in _ORIENTATION else rgb
+    rgb = rgb.transpose(_ORIENTATION[orientation]) if orientation in _ORIENTATION else rgb
+    return _within_aspect_ratio(rgb)
 
 
 def _reduction(size: tuple[int, int]) -> int:
@@ -130,17 +138,35 @@ def _reduction(size: tuple[int, int]) -> int:
 
 
 def _to_rgb(image: Image.Image, factor: int) -> Image.Image:
-    """`image` as RGB, `factor` times smaller, built strip by strip so no full-size copy exists."""
+    """`image` as RGB, `factor` times smaller, built strip by strip so no full-size copy exists.
+
+    A side shorter than `factor` is reduced by its own length instead, to one pixel."""
     if image.mode == "RGB" and factor == 1:
         return image
-    width, height = (image.width // factor) * factor, (image.height // factor) * factor
-    rgb = Image.new("RGB", (width // factor, height // factor))
-    rows = factor * max(1, _STRIP_ROWS // factor)
+    across, down = min(factor, image.width), min(factor, image.height)
+    width, height = (image.width // across) * across, (image.height // down) * down
+    rgb = Image.new("RGB", (width // across, height // down))
+    rows = down * max(1, _STRIP_ROWS // down)
     for top in range(0, height, rows):
         strip = _strip_to_rgb(image.crop((0, top, width, min(height, top + rows))))
         # Box-filtering after the mode conversion averages composited, 8-bit colour.
-        rgb.paste(strip.reduce(factor) if factor > 1 else strip, (0, top // factor))
+        rgb.paste(strip.reduce((across, down)) if factor > 1 else strip, (0, top // down))
     return rgb
+
+
+def _within_aspect_ratio(image: Image.Image) -> Image.Image:
+    """`image`, centred on black to at most `MAX_ASPECT_RATIO`:1 when it is a longer strip."""
+    width, height = image.size
+    if max(width, height) <= MAX_ASPECT_RATIO * min(width, height):
+        return image
+    size = (
+        (width, math.ceil(width / MAX_ASPECT_RATIO))
+        if width > height
+        else (math.ceil(height / MAX_ASPECT_RATIO), height)
+    )
+    padded = Image.new("RGB", size)
+    padded.paste(image, ((size[0] - width) // 2, (size[1] - height) // 2))
+    return padded
 
 
 def _strip_to_rgb(strip: Image.Image) -> Image.Image:

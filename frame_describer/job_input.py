@@ -13,6 +13,7 @@ entry is not the job's fault: it is kept as a `FrameEntry` and fails on its own 
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -23,10 +24,9 @@ from .errors import InvalidJob
 from .fields import fields_prompt
 from .frame_types import GenerationOptions
 from .prompt import DEFAULT_PROMPT
+from .redact import echo
 from .settings import SETTINGS, Settings
 
-# The `Settings` field behind each setting the job input names.
-# NOTE: goes when the settings table can be asked for a setting by its name.
 # The settings table names each setting once; the declaration names limits by their variable.
 _SETTING_FIELDS = {setting.env: setting.attribute for setting in SETTINGS}
 
@@ -86,9 +86,8 @@ def parse_job(job_input: Any, settings: Settings, model: ModelCapabilities) -> J
         raise InvalidJob("Input must be a JSON object with 'frame_urls' or 'frame_data'.")
     unknown = sorted(str(k) for k in job_input if k not in KEYS)
     if unknown:
-        raise InvalidJob(
-            f"Unknown input key(s) {', '.join(map(_echo, unknown))}; allowed: {', '.join(sorted(KEYS))}."
-        )
+        shown = ", ".join(echo(key) for key in unknown[:5]) + (" and more" if len(unknown) > 5 else "")
+        raise InvalidJob(f"Unknown input key(s) {shown}; allowed: {', '.join(sorted(KEYS))}.")
     kind = _choice(job_input, KEYS["format"], settings)
     entries = _frame_entries(job_input, kind, settings)
     output = _choice(job_input, KEYS["output"], settings)
@@ -111,17 +110,12 @@ def _setting(settings: Settings, name: str) -> Any:
     return getattr(settings, _SETTING_FIELDS[name])
 
 
-def _echo(value: object) -> str:
-    """A value the caller sent, as an error message shows it."""
-    return repr(value)
-
-
 def _choice(job_input: dict, key: InputKey, settings: Settings) -> str:
     value = job_input.get(key.name)
     if value is None:
         return key.default if key.default_setting is None else _setting(settings, key.default_setting)
     if value not in key.choices:
-        raise InvalidJob(f"'{key.name}' must be {' or '.join(map(repr, key.choices))}, not {_echo(value)}.")
+        raise InvalidJob(f"'{key.name}' must be {' or '.join(map(repr, key.choices))}, not {echo(value)}.")
     return value
 
 
@@ -149,12 +143,17 @@ def _frame_entries(job_input: dict, kind: str, settings: Settings) -> list:
 
 def _prompt(prompt: object, settings: Settings) -> str:
     key = KEYS["prompt"]
-    if not isinstance(prompt, str) or len(prompt.strip()) < key.minimum:
+    if not isinstance(prompt, str) or len(prompt.strip()) < key.minimum or _blank(prompt):
         raise InvalidJob("'prompt' must be a non-empty string.")
     limit = _setting(settings, key.maximum_setting)
     if len(prompt) > limit:
         raise InvalidJob(f"'prompt' has {len(prompt)} characters; at most {limit} are allowed.")
     return prompt.strip()
+
+
+def _blank(text: str) -> bool:
+    """True when `text` shows nothing: only spaces and format characters (zero-width and the like)."""
+    return all(char.isspace() or unicodedata.category(char) == "Cf" for char in text)
 
 
 def _token_budget(asked: object, output: str, settings: Settings, model: ModelCapabilities) -> int:
@@ -185,6 +184,6 @@ def _detail(job_input: dict, settings: Settings, model: ModelCapabilities) -> st
     if model.fixed_detail is not None and detail != model.fixed_detail:
         raise InvalidJob(
             f"'detail' is set when the worker starts for {model.family} "
-            f"(IMAGE_DETAIL={model.fixed_detail}); this job asked for {_echo(detail)}."
+            f"(IMAGE_DETAIL={model.fixed_detail}); this job asked for {echo(detail)}."
         )
     return detail

@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 from frame_contract import codes
 
+from . import redact
 from .download import FetchLimits, download, too_large_reason
 from .errors import FetchError
 from .job_input import FrameEntry
@@ -47,7 +48,7 @@ def fetch_frame_bytes(source: FrameEntry, limits: FetchLimits) -> bytes:
     except ValueError:  # e.g. an unclosed IPv6 bracket
         raise FetchError("malformed URL", codes.INVALID_ENTRY) from None
     if scheme not in ("http", "https"):
-        shown = f"scheme {scheme!r}" if scheme else "no scheme"
+        shown = f"scheme {redact.echo(scheme)}" if scheme else "no scheme"
         raise FetchError(f"not an http(s) URL or data: URI ({shown})", codes.INVALID_ENTRY)
     return download(value, limits)
 

@@ -7,8 +7,10 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import BinaryIO
 
 
 @dataclass
@@ -26,6 +28,9 @@ class Route:
     redirect_to: str | None = None
     chunked: bool = False  # no Content-Length: the body goes out with chunked transfer coding
     hold: threading.Event | None = None  # answer only once this is set (at most HOLD_LIMIT_S)
+    # Writes the whole answer itself, status line included, to the connection's file (see
+    # `hostile_frames`): for answers no HTTP library would send. The connection closes after.
+    raw: Callable[[BinaryIO], None] | None = None
 
 
 HOLD_LIMIT_S = 60.0
@@ -132,6 +137,11 @@ class FrameServer:
         if route.hold is not None:
             route.hold.wait(HOLD_LIMIT_S)
         time.sleep(route.delay_s)
+        if route.raw is not None:
+            request.close_connection = True
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                route.raw(request.wfile)
+            return
         try:
             request.send_response(route.status)
             if route.redirect_to is not None:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import gzip
 import struct
+import time
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +27,7 @@ class Entry:
     fails_with: str | None = None  # a prefix of the frame's reason; None: must be described
 
 
-def _png_header_only(width: int, height: int) -> bytes:
+def png_header_only(width: int, height: int) -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
@@ -63,6 +65,85 @@ EPS = b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 64 36\nshowpage\n%%EOF\n"
 SVG = b'<svg xmlns="http://www.w3.org/2000/svg" width="64" height="36"><rect width="64" height="36"/></svg>'
 
 
+# --- raw answers: what the frame server's `raw` routes write, status line included ----------
+
+# However long a test waits, a dripping answer stops after this long, so no thread lingers.
+DRIP_LIMIT_S = 60.0
+RawAnswer = Callable[[object], None]
+
+
+def drip(answer: bytes, every_s: float = 1.0) -> RawAnswer:
+    """Send `answer` one byte at a time, `every_s` apart: every single read is quick."""
+    return drip_each([answer[i : i + 1] for i in range(len(answer))], every_s)
+
+
+def dripped_status_line(every_s: float = 1.0) -> RawAnswer:
+    """A status line (with a long reason phrase) that arrives a byte every `every_s`."""
+    return drip(b"HTTP/1.1 200 " + b"O" * 1000 + b"K\r\n", every_s)
+
+
+def dripped_headers(every_s: float = 1.0) -> RawAnswer:
+    """A prompt status line, then headers that arrive a byte every `every_s`."""
+
+    def write(out) -> None:
+        out.write(b"HTTP/1.1 200 OK\r\n")
+        out.flush()
+        drip(b"X-Padding: " + b"x" * 1000 + b"\r\n", every_s)(out)
+
+    return write
+
+
+def endless_continue(every_s: float = 0.2) -> RawAnswer:
+    """`100 Continue`, again and again, `every_s` apart, never the real answer."""
+    return drip_each([b"HTTP/1.1 100 Continue\r\n\r\n"] * 100_000, every_s)
+
+
+def drip_each(pieces: list[bytes], every_s: float) -> RawAnswer:
+    """Send each of `pieces`, `every_s` apart, for at most `DRIP_LIMIT_S`."""
+
+    def write(out) -> None:
+        stop = time.monotonic() + DRIP_LIMIT_S
+        for piece in pieces:
+            if time.monotonic() > stop:
+                return
+            out.write(piece)
+            out.flush()
+            time.sleep(every_s)
+
+    return write
+
+
+def at_once(answer: bytes) -> RawAnswer:
+    """Send `answer` (whatever it is) in one go and close."""
+    return lambda out: out.write(answer)
+
+
+def _ok(headers: bytes, body: bytes) -> bytes:
+    return b"HTTP/1.1 200 OK\r\n" + headers + b"Connection: close\r\n\r\n" + body
+
+
+def broken_answers(body: bytes) -> dict[str, tuple[bytes, str]]:
+    """Answers that break HTTP, by name: the bytes sent, and the start of the frame's reason."""
+    length = b"Content-Length: %d\r\n" % len(body)
+    headers = b"".join(b"X-Header-%d: %d\r\n" % (i, i) for i in range(101))
+    return {
+        "no-status-line": (body, "no valid HTTP status line"),
+        "not-http": (b"SSH-2.0-OpenSSH_9.6\r\n\r\n", "no valid HTTP status line"),
+        "too-many-headers": (_ok(headers + length, body), "too many headers"),
+        "header-too-long": (_ok(b"X-Long: " + b"x" * 70_000 + b"\r\n" + length, body), "a status line"),
+        "broken-chunks": (
+            _ok(b"Transfer-Encoding: chunked\r\n", b"zz\r\n" + body + b"\r\n0\r\n\r\n"),
+            "broken chunked encoding",
+        ),
+        "invalid-length": (_ok(b"Content-Length: lots\r\n", body), "invalid Content-Length"),
+        "two-lengths": (
+            _ok(length + b"Content-Length: %d\r\n" % (len(body) + 1), body),
+            "invalid",
+        ),
+        "negative-length": (_ok(b"Content-Length: -5\r\n", body), "invalid Content-Length"),
+    }
+
+
 def url_entries(server, *, slow: bool = True) -> list[Entry]:
     """Good and hostile `frame_urls` entries on `server`; `slow` adds the ones that take the deadline."""
     add, url = server.add, server.url
@@ -92,7 +173,7 @@ def url_entries(server, *, slow: bool = True) -> list[Entry]:
         Entry(add("/figure.eps", EPS), "not an image"),
         Entry(add("/empty", b""), "empty body from 127.0.0.1"),
         Entry(add("/truncated.jpg", BROKEN_JPEG), "broken image"),
-        Entry(add("/bomb.png", _png_header_only(100_000, 100_000)), "image is over the pixel limit"),
+        Entry(add("/bomb.png", png_header_only(100_000, 100_000)), "image is over the pixel limit"),
         Entry(url("/loop-a"), "more than 3 redirects"),
         Entry(chain, "more than 3 redirects"),
         Entry(add("/to-file", status=302, redirect_to="file:///etc/passwd"), "refused: redirect to a scheme"),
@@ -110,10 +191,19 @@ def url_entries(server, *, slow: bool = True) -> list[Entry]:
         Entry("data:image/jpeg;base64,@@not-base64@@", "invalid base64 data"),
         Entry(data_uri(HTML, "image/jpeg"), "not an image"),
     ]
+    hostile += [
+        Entry(add(f"/broken/{name}", raw=at_once(answer)), reason)
+        for name, (answer, reason) in broken_answers(image).items()
+    ]
+    hostile.append(Entry(add("/no-location", status=302), "redirect without Location"))
     if slow:
+        too_slow = "download from 127.0.0.1 exceeded the"
         hostile += [
-            Entry(add("/drip", image[:200], drip_s=0.2), "download from 127.0.0.1 exceeded the"),
-            Entry(add("/silent", image, delay_s=60), "download from 127.0.0.1 exceeded the"),
+            Entry(add("/drip", image[:200], drip_s=0.2), too_slow),
+            Entry(add("/silent", image, delay_s=60), too_slow),
+            Entry(add("/drip-status", raw=dripped_status_line(0.2)), too_slow),
+            Entry(add("/drip-headers", raw=dripped_headers(0.2)), too_slow),
+            Entry(add("/endless-continue", raw=endless_continue(0.2)), too_slow),
         ]
     return good + hostile
 

@@ -118,6 +118,11 @@ export const CODES: Readonly<Record<string, CodeInfo>> = {
     "retryable": true,
     "meaning": "a bug in the worker; reported in its log"
   },
+  "bad_response": {
+    "owner": "worker",
+    "retryable": false,
+    "meaning": "the frame's host broke HTTP: no status line, too many or too long headers, a redirect without Location, broken chunked encoding or an invalid Content-Length"
+  },
   "frame_unreadable": {
     "owner": "client",
     "retryable": false,

@@ -140,7 +140,21 @@ async function downloadFrame(url: string, settings: Settings): Promise<Frame | F
     let reason: string;
     let transient = true;
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(settings.downloadTimeoutMs) });
+      // Stored bytes as they are, as the worker asks: fetch would inflate a compressed
+      // transfer unbounded, and the worker refuses one, so the URL cannot go there instead.
+      const response = await fetch(url, {
+        headers: { "Accept-Encoding": "identity" },
+        signal: AbortSignal.timeout(settings.downloadTimeoutMs),
+      });
+      const encoding = (response.headers.get("content-encoding") ?? "").trim().toLowerCase();
+      if (response.status === 200 && encoding !== "" && encoding !== "identity") {
+        await response.body?.cancel();
+        // The worker's own code and reason for the same URL (frame_describer/download.py).
+        return {
+          error: `compressed transfer (${encoding.slice(0, 100)}) from ${host} is not accepted`,
+          code: "http_error",
+        };
+      }
       if (response.status === 200) {
         const data = await readCapped(response, cap);
         if (data === undefined) {
