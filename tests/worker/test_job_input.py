@@ -10,7 +10,8 @@ from frame_describer.errors import InvalidJob
 from frame_describer.fields import FIELDS_PROMPT, fields_prompt
 from frame_describer.job_input import ModelCapabilities, parse_job
 from frame_describer.prompt import DEFAULT_PROMPT
-from frame_describer.settings import ENVIRONMENT_VARIABLES, Settings
+from frame_describer.settings import SETTINGS as TABLE
+from frame_describer.settings import Settings
 
 SETTINGS = Settings(max_frames_per_job=3, max_prompt_chars=50, max_new_tokens_limit=300)
 # A model whose fields objects need 120 new tokens, as a worker describes its loaded model.
@@ -209,7 +210,7 @@ def test_every_key_the_contract_declares_is_accepted():
 
 def test_every_setting_the_contract_names_is_a_worker_setting():
     named = {key.maximum_setting for key in JOB_INPUT} | {key.default_setting for key in JOB_INPUT}
-    assert named - {None} <= set(ENVIRONMENT_VARIABLES)
+    assert named - {None} <= {setting.env for setting in TABLE}
 
 
 def test_an_option_sent_as_null_means_the_same_as_one_left_out():
