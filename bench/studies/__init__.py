@@ -11,6 +11,11 @@ what the docs quote. Run from the repository root:
   and how often its rows parse.
 - `python -m bench.studies.outage`: what a short outage of the endpoint costs a client run
   (`--client-root DIR` measures an older client against the same worker).
+- `python -m bench.studies.hostile_input`: how long and with which code misbehaving frame
+  servers (dripping, broken HTTP) fail their frame.
+- `python -m bench.studies.scenes`: cuts at the video's rate against cuts on 1-fps samples,
+  camera-motion labels, and the client's CPU per minute of 1080p video.
+- `python -m bench.studies.measure_cost`: seconds per frame of each measurement on the CPU.
 
 The throughput benchmark itself is `python -m bench` (`bench/cli.py` and the modules it uses).
 """

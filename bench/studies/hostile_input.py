@@ -1,4 +1,4 @@
-"""Hostile input, round three, measured: `python -m bench.hostile_input`.
+"""Hostile input, round three, measured: `python -m bench.studies.hostile_input`.
 
 Each hostile frame server of `testkit.hostile_frames` (dripping status line and headers, endless
 `100 Continue`, answers that break HTTP, a redirect without `Location`) is fetched through the
