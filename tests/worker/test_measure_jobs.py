@@ -142,6 +142,7 @@ def test_in_fields_mode_every_overlay_is_one_of_its_frames_ocr_strings_in_one_sh
             box = lines[overlay["text"]]
             assert (overlay["position"], overlay["size"]) == (position(box), size(box))
     assert texts(output["measurements"][0]) == ["BREAKING NEWS"]
+    assert any(fields[OVERLAYS_KEY] for fields in output["fields"])  # the model did quote some
     assert output["fields"][2][OVERLAYS_KEY] == []
 
 
