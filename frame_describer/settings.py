@@ -315,7 +315,7 @@ class Settings:
         MEASURE_KINDS,
         "What every job measures on its frames when it does not say (`measure`): `all`, `none`, or"
         " a comma-separated list of `text` (OCR), `colour`, `exposure`. With `text` the OCR engine"
-        " loads at start (about 8 s on 2 cores) instead of on the first job that reads text.",
+        " loads at start (3 to 8 s on 2 busy cores) instead of on the first job that reads text.",
         hub=Hub("Measure"),
     )
     log_level: str = _choice(
