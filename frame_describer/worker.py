@@ -175,9 +175,9 @@ class Worker:
                 fetched = time.perf_counter()
                 timings.fetch_s.append(fetched - started)
                 image = await loop.run_in_executor(self.frame_pool, self._decode, data)
+                decoded = time.perf_counter()
                 measured = {}
                 if request.reads_text:
-                    decoded = time.perf_counter()
                     reading = await loop.run_in_executor(self.measurer.pool, self.measurer.read_text, image)
                     timings.read_text_s.append(time.perf_counter() - decoded)
                     measured = text_measurements(reading)
@@ -189,7 +189,7 @@ class Worker:
                 prepared = await loop.run_in_executor(
                     self.frame_pool, self._prepare, image, request, measured.get(OCR_TEXT)
                 )
-                timings.prepare_s.append(time.perf_counter() - preparing)
+                timings.prepare_s.append(decoded - fetched + time.perf_counter() - preparing)
             except Exception as err:
                 if pixels is not None:
                     pixels.cancel()
@@ -204,7 +204,8 @@ class Worker:
                 pixels.cancel()
             return outcome
         try:
-            measured |= await pixels if pixels is not None else {}
+            if pixels is not None:
+                measured |= await pixels
         except Exception as err:
             return _frame_error(err, "measuring")
         return replace(outcome, measurements=measured)
