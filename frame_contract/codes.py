@@ -43,6 +43,7 @@ GENERATION_FAILED = "generation_failed"
 EMPTY_DESCRIPTION = "empty_description"
 INTERNAL_ERROR = "internal_error"
 BAD_RESPONSE = "bad_response"
+MEASUREMENT_FAILED = "measurement_failed"
 
 FRAME_UNREADABLE = "frame_unreadable"
 FRAME_TOO_LARGE_TO_SEND = "frame_too_large_to_send"
@@ -93,6 +94,11 @@ WORKER_CODES: dict[str, Code] = {
             False,
             "the frame's host broke HTTP: no status line, too many or too long headers, a redirect "
             "without Location, broken chunked encoding or an invalid Content-Length",
+        ),
+        Code(
+            MEASUREMENT_FAILED,
+            False,
+            "the job asked for measurements (`measure`) and they could not be made on this frame",
         ),
     )
 }

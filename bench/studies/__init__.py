@@ -9,6 +9,9 @@ what the docs quote. Run from the repository root:
   dripping URLs.
 - `python -m bench.studies.fields_overhead`: what the fields grammar costs per decoding step,
   and how often its rows parse.
+- `python -m bench.studies.measure_cost`: what each measurement (OCR, palette, exposure) costs per
+  frame on the CPU, and how many lines the OCR reads exactly; `--worker N`: the whole worker's
+  frames per second with and without `measure`.
 - `python -m bench.studies.outage`: what a short outage of the endpoint costs a client run
   (`--client-root DIR` measures an older client against the same worker).
 - `python -m bench.studies.hostile_input`: how long and with which code misbehaving frame

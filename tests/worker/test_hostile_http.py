@@ -17,7 +17,7 @@ from runpod.serverless.utils import rp_ssrf
 
 from frame_contract import codes
 from frame_describer.errors import FetchError
-from frame_describer.job_input import FrameSource
+from frame_describer.job_input import FrameEntry
 from frame_describer.sources import FetchLimits, fetch_frame_bytes
 from testkit.hostile_frames import (
     at_once,
@@ -38,7 +38,7 @@ SECRET = "X-Amz-Signature=c2VjcmV0LXNpZ25hdHVyZQ"
 
 def failure(url: str, limits: FetchLimits = LIMITS) -> FetchError:
     with pytest.raises(FetchError) as raised:
-        fetch_frame_bytes(FrameSource("url", url), limits)
+        fetch_frame_bytes(FrameEntry("url", url), limits)
     return raised.value
 
 

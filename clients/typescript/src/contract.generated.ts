@@ -123,6 +123,11 @@ export const CODES: Readonly<Record<string, CodeInfo>> = {
     "retryable": false,
     "meaning": "the frame's host broke HTTP: no status line, too many or too long headers, a redirect without Location, broken chunked encoding or an invalid Content-Length"
   },
+  "measurement_failed": {
+    "owner": "worker",
+    "retryable": false,
+    "meaning": "the job asked for measurements (`measure`) and they could not be made on this frame"
+  },
   "frame_unreadable": {
     "owner": "client",
     "retryable": false,
