@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from frame_describer.errors import FrameError
 from frame_describer.frame_types import GenerationOptions
-from frame_describer.job_input import FrameSource, JobRequest
+from frame_describer.job_input import FrameEntry, JobRequest
 from frame_describer.settings import Settings
 from frame_describer.sources import FetchLimits, fetch_frame_bytes
 from testkit.frame_server import FrameServer
@@ -36,7 +36,7 @@ from testkit.images import jpeg
 def fetch_row(name: str, url: str, limits: FetchLimits) -> dict:
     started = time.monotonic()
     try:
-        fetch_frame_bytes(FrameSource("url", url), limits)
+        fetch_frame_bytes(FrameEntry("url", url), limits)
         code, reason = None, "fetched"
     except FrameError as err:
         code, reason = err.code, str(err)
@@ -51,8 +51,14 @@ def job_row(server: FrameServer, deadline_s: float) -> dict:
     worker = Worker.start(Settings(model_id=folder, fetch_timeout_s=deadline_s))
     good = [server.add(f"/job/{i}.jpg", jpeg(size=(64, 36), label=str(i))) for i in range(7)]
     held = server.add("/job/held.jpg", raw=dripped_status_line(1.0))
-    frames = tuple(FrameSource("url", url) for url in [held, *good])
-    request = JobRequest(frames=frames, prompt="Describe.", generation=GenerationOptions(max_new_tokens=8))
+    frames = tuple(FrameEntry("url", url) for url in [held, *good])
+    request = JobRequest(
+        frames=frames,
+        prompt="Describe.",
+        prompt_given=True,
+        generation=GenerationOptions(max_new_tokens=8),
+        detail="high",
+    )
     started = time.monotonic()
     try:
         outcomes = asyncio.run(worker.run_job(request)).outcomes
