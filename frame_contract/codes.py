@@ -42,6 +42,7 @@ GPU_FAILURE = "gpu_failure"
 GENERATION_FAILED = "generation_failed"
 EMPTY_DESCRIPTION = "empty_description"
 INTERNAL_ERROR = "internal_error"
+MEASUREMENT_FAILED = "measurement_failed"
 
 FRAME_UNREADABLE = "frame_unreadable"
 FRAME_TOO_LARGE_TO_SEND = "frame_too_large_to_send"
@@ -87,6 +88,11 @@ WORKER_CODES: dict[str, Code] = {
         Code(GENERATION_FAILED, True, "generation raised an error for this frame"),
         Code(EMPTY_DESCRIPTION, False, "the model produced no text (greedy decoding would again)"),
         Code(INTERNAL_ERROR, True, "a bug in the worker; reported in its log"),
+        Code(
+            MEASUREMENT_FAILED,
+            False,
+            "the job asked for measurements (`measure`) and they could not be made on this frame",
+        ),
     )
 }
 

@@ -2,7 +2,7 @@
 
     {"frame_urls": ["https://.../0001.jpg", ...]}                  or
     {"frame_data": ["<base64>", ...], "format": "base64"}          and optionally
-    "prompt", "max_new_tokens", "detail", "output"
+    "prompt", "max_new_tokens", "detail", "output", "measure"
 
 Pure Python with no dependencies. The worker's parser takes its key set, allowed values and
 limits from `JOB_INPUT`; the JSON Schema that clients read is generated from it. A limit or a
@@ -21,6 +21,9 @@ from dataclasses import dataclass
 URL, BASE64 = "url", "base64"
 TEXT, FIELDS = "text", "fields"
 DETAILS = ("high", "low")
+# What the worker can measure on a frame beside the model's words (`frame_describer.measure`).
+OCR_TEXT, COLOUR, EXPOSURE = "text", "colour", "exposure"
+MEASURE_KINDS = (OCR_TEXT, COLOUR, EXPOSURE)
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class InputKey:
     """
 
     name: str
-    json_type: str  # JSON Schema's type name: "array", "string" or "integer"
+    # JSON Schema's type name ("array", "string", "integer"), or the names of the types it may be
+    json_type: str | tuple[str, ...]
     meaning: str
     default: str | int | None = None
     default_setting: str | None = None
@@ -101,6 +105,17 @@ JOB_INPUT: tuple[InputKey, ...] = (
         "prose in 'descriptions'.",
         default=TEXT,
         choices=(TEXT, FIELDS),
+    ),
+    InputKey(
+        "measure",
+        ("boolean", "array"),
+        "Measurements made on the CPU beside each description, returned in 'measurements': true "
+        "for every kind, or a list of them ('text': on-screen text by OCR, 'colour': the palette, "
+        "'exposure': the luma histogram's figures); [] for none; false as left out. With 'text' "
+        "the model is handed the frame's OCR'd strings, and in 'fields' output its text overlays "
+        "are exactly those.",
+        default_setting="MEASURE",
+        choices=MEASURE_KINDS,
     ),
 )
 

@@ -2,11 +2,17 @@
 
     {"descriptions": [...], "failed_indices": [...], "errors": [...], "error_codes": [...],
      "count": N}                                  and, for `output: fields` jobs, "fields": [...]
+                                                  and, for jobs that measured, "measurements": [...]
 
 `descriptions` has exactly one string per input frame, in input order; a failed frame's is
 `""`, so a caller that ignores `failed_indices` never stores an error as a description.
 `errors` (human text) and `error_codes` (`codes.py`) are parallel to `failed_indices`.
-`fields` has one object per frame, `null` where the frame failed.
+`fields` has one object per frame, `null` where the frame failed; so has `measurements`, each
+object holding only the kinds the job asked for (`job_input.MEASURE_KINDS`):
+
+    {"text": [{"text": "SALE", "box": [x0, y0, x1, y1], "confidence": 0.99}, ...],
+     "text_truncated": false, "colour": {"palette": [{"hex": "#rrggbb", "share": 0.5}, ...]},
+     "exposure": {"mean": ..., "highlights_clipped": ..., "shadows_crushed": ..., "contrast": ...}}
 """
 
 from __future__ import annotations
@@ -21,16 +27,25 @@ KEYS = ("descriptions", "failed_indices", "errors", "error_codes", "count")
 # RunPod status FAILED): such a job fails the same way if sent again. Any other job error is
 # something that broke, and may not happen again.
 INVALID_INPUT = "Invalid input: "
+# The keys of one frame's measurements: one per kind, and whether the text lines were capped.
+TEXT_TRUNCATED = "text_truncated"
+PALETTE_KEYS = ("hex", "share")
+EXPOSURE_KEYS = ("mean", "highlights_clipped", "shadows_crushed", "contrast")
+TEXT_LINE_KEYS = ("text", "box", "confidence")
+MAX_TEXT_LINES = 50  # lines read per frame; a frame with more reports `text_truncated`
+MAX_PALETTE_COLOURS = 6
 
 
 @dataclass(frozen=True)
 class FrameAnswer:
-    """One frame's answer: its `description` (and `fields`), or the `error` and `code` of its failure."""
+    """One frame's answer: its `description` (and `fields`, `measurements`), or the `error` and
+    `code` of its failure."""
 
     description: str | None = None
     error: str | None = None
     code: str | None = None
     fields: dict | None = None
+    measurements: dict | None = None
 
     @property
     def ok(self) -> bool:
@@ -41,8 +56,11 @@ class OutputError(ValueError):
     """An output does not have the contract's shape; the message says how."""
 
 
-def build_output(answers: Sequence[FrameAnswer], with_fields: bool = False) -> dict:
-    """The output over `answers`, one per frame in order; `fields` only when `with_fields`."""
+def build_output(
+    answers: Sequence[FrameAnswer], with_fields: bool = False, with_measurements: bool = False
+) -> dict:
+    """The output over `answers`, one per frame in order; `fields` only when `with_fields`,
+    `measurements` only when `with_measurements` (a job that measured)."""
     descriptions, failed_indices, errors, error_codes = [], [], [], []
     for index, answer in enumerate(answers):
         if answer.ok:
@@ -61,6 +79,8 @@ def build_output(answers: Sequence[FrameAnswer], with_fields: bool = False) -> d
     }
     if with_fields:
         output["fields"] = [answer.fields if answer.ok else None for answer in answers]
+    if with_measurements:
+        output["measurements"] = [answer.measurements if answer.ok else None for answer in answers]
     return output
 
 
@@ -80,9 +100,8 @@ def read_output(output: object, count: int) -> list[FrameAnswer]:
         raise OutputError("failed_indices out of range")
     errors = _parallel(output, "errors", failed)
     codes = _parallel(output, "error_codes", failed)
-    fields = output.get("fields")
-    if fields is not None and (not isinstance(fields, list) or len(fields) != count):
-        raise OutputError(f"expected {count} entries in fields")
+    fields = _per_frame(output, "fields", count)
+    measurements = _per_frame(output, "measurements", count)
     reasons = {index: (errors[n], codes[n]) for n, index in enumerate(failed)}
     answers = []
     for index, description in enumerate(descriptions):
@@ -90,8 +109,13 @@ def read_output(output: object, count: int) -> list[FrameAnswer]:
             error, code = reasons[index]
             answers.append(FrameAnswer(error=_text(error) or "failed without a reason", code=_code(code)))
         elif isinstance(description, str) and description.strip():
-            frame_fields = fields[index] if fields is not None else None
-            answers.append(FrameAnswer(description=description, fields=_object(frame_fields)))
+            answers.append(
+                FrameAnswer(
+                    description=description,
+                    fields=_object(fields[index]),
+                    measurements=_object(measurements[index]),
+                )
+            )
         else:
             answers.append(FrameAnswer(error="empty description", code=EMPTY_DESCRIPTION))
     return answers
@@ -106,6 +130,16 @@ def _list(output: dict, key: str, default: list) -> list:
     value = output.get(key, default)
     if not isinstance(value, list):
         raise OutputError(f"{key} is not a list")
+    return value
+
+
+def _per_frame(output: dict, key: str, count: int) -> list:
+    """A list with one entry per frame (`fields`, `measurements`); all None when absent."""
+    value = output.get(key)
+    if value is None:
+        return [None] * count
+    if not isinstance(value, list) or len(value) != count:
+        raise OutputError(f"expected {count} entries in {key}")
     return value
 
 

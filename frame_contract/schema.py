@@ -16,8 +16,17 @@ import json
 from pathlib import Path
 
 from .codes import CLIENT_CODES, WORKER_CODES
-from .job_input import FRAMES_KEY, JOB_INPUT, URL, InputKey
-from .output import INVALID_INPUT, KEYS
+from .job_input import FRAMES_KEY, JOB_INPUT, MEASURE_KINDS, URL, InputKey
+from .output import (
+    EXPOSURE_KEYS,
+    INVALID_INPUT,
+    KEYS,
+    MAX_PALETTE_COLOURS,
+    MAX_TEXT_LINES,
+    PALETTE_KEYS,
+    TEXT_LINE_KEYS,
+    TEXT_TRUNCATED,
+)
 
 FOLDERS = (Path("frame_contract/schemas"), Path("clients/typescript/schemas"))
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -48,18 +57,20 @@ def input_schema() -> dict:
 
 
 def _key_schema(key: InputKey, optional: bool) -> dict:
-    schema: dict = {"type": [key.json_type, "null"] if optional else key.json_type}
+    types = [key.json_type] if isinstance(key.json_type, str) else list(key.json_type)
+    types += ["null"] if optional else []
+    schema: dict = {"type": types[0] if len(types) == 1 else types}
     notes = [key.meaning]
-    if key.json_type == "array":
-        schema["items"] = {"type": "string"}
+    if "array" in types:
+        schema["items"] = {"enum": list(key.choices)} if key.choices else {"type": "string"}
         if key.minimum is not None:
             schema["minItems"] = key.minimum
-    elif key.json_type == "string" and key.minimum is not None:
+    elif "string" in types and key.minimum is not None:
         schema["minLength"] = key.minimum
         notes.append(f"At least {key.minimum} non-blank character(s).")
-    elif key.json_type == "integer" and key.minimum is not None:
+    elif "integer" in types and key.minimum is not None:
         schema["minimum"] = key.minimum
-    if key.choices:
+    if key.choices and "array" not in types:
         schema["enum"] = [*key.choices, *([None] if optional else [])]
     if key.default is not None:
         schema["default"] = key.default
@@ -102,6 +113,12 @@ def output_schema() -> dict:
                 "items": {"type": ["object", "null"]},
                 "description": "Only for `output: fields` jobs: one object per frame, null where it failed.",
             },
+            "measurements": {
+                "type": "array",
+                "items": {"oneOf": [_measurements_schema(), {"type": "null"}]},
+                "description": "Only for jobs that measured (`measure`): one object per frame, null where "
+                "it failed, with only the kinds the job asked for.",
+            },
         },
     }
     error = {
@@ -124,6 +141,53 @@ def output_schema() -> dict:
         + ") never appear in a worker's output.",
         "oneOf": [result, error],
     }
+
+
+def _measurements_schema() -> dict:
+    """One frame's measurements: the kinds asked for (docs/measurements.md defines each figure)."""
+    fraction = {"type": "number", "minimum": 0, "maximum": 1}
+    line = {
+        "type": "object",
+        "required": list(TEXT_LINE_KEYS),
+        "properties": {
+            "text": {"type": "string"},
+            "box": {**_array(fraction), "minItems": 4, "maxItems": 4, "description": "[x0, y0, x1, y1]"},
+            "confidence": fraction,
+        },
+    }
+    colour = {
+        "type": "object",
+        "required": list(PALETTE_KEYS),
+        "properties": {"hex": {"type": "string", "pattern": "^#[0-9a-f]{6}$"}, "share": fraction},
+    }
+    text, colour_key, exposure = MEASURE_KINDS
+    return {
+        "type": "object",
+        "properties": {
+            text: {
+                **_array(line),
+                "maxItems": MAX_TEXT_LINES,
+                "description": "The lines read by OCR, in reading order.",
+            },
+            TEXT_TRUNCATED: {"type": "boolean", "description": "More lines were found than were read."},
+            colour_key: {
+                "type": "object",
+                "required": ["palette"],
+                "properties": {"palette": {**_array(colour), "maxItems": MAX_PALETTE_COLOURS}},
+            },
+            exposure: {
+                "type": "object",
+                "required": list(EXPOSURE_KEYS),
+                "properties": dict.fromkeys(EXPOSURE_KEYS, fraction),
+            },
+        },
+        "dependentRequired": {text: [TEXT_TRUNCATED]},
+        "additionalProperties": False,
+    }
+
+
+def _array(items: dict) -> dict:
+    return {"type": "array", "items": items}
 
 
 def schemas() -> dict[str, str]:

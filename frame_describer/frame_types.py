@@ -39,11 +39,13 @@ class PreparedFrame:
 @dataclass(frozen=True)
 class Description:
     """A described frame: the cleaned text and how many tokens the model produced for it; in
-    fields mode also the object the text is rendered from."""
+    fields mode also the object the text is rendered from; for a job that measures, the frame's
+    measurements (`frame_contract.output`'s shape)."""
 
     text: str
     new_tokens: int
     fields: dict | None = None
+    measurements: dict | None = None
 
 
 Outcome = Description | FrameError

@@ -4,8 +4,8 @@ The keys, their allowed values and their limits are `frame_contract.job_input`'s
 reads the input against them and the worker's settings, and against what only the loaded model
 can judge (`ModelCapabilities`). Everything a job runs with is decided here: the prompt (the
 caller's, the default, or either wrapped for fields output), whether the caller gave one, the
-output mode, the token budget and the image detail. Admission is this parse; nothing later
-derives any of it again.
+output mode, the token budget, the image detail and the kinds of measurement. Admission is this
+parse; nothing later derives any of it again.
 
 A request that is wrong as a whole raises `InvalidJob` with one sentence. A single bad frame
 entry is not the job's fault: it is kept as a `FrameEntry` and fails on its own later.
@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from frame_contract.job_input import BASE64, FIELDS, FRAMES_KEY, KEYS, URL, InputKey
+from frame_contract.job_input import BASE64, FIELDS, FRAMES_KEY, KEYS, OCR_TEXT, URL, InputKey
 
 from .errors import InvalidJob
 from .fields import fields_prompt
@@ -74,6 +74,12 @@ class JobRequest:
     prompt_given: bool
     generation: GenerationOptions
     detail: str
+    measure: tuple[str, ...] = ()  # kinds in `MEASURE_KINDS` order; () measures nothing
+
+    @property
+    def reads_text(self) -> bool:
+        """Whether each frame's text is read by OCR before it is described (and grounded in it)."""
+        return OCR_TEXT in self.measure
 
     @property
     def output(self) -> str:
@@ -104,6 +110,7 @@ def parse_job(job_input: Any, settings: Settings, model: ModelCapabilities) -> J
         prompt_given=given is not None,
         generation=GenerationOptions(max_new_tokens=tokens, output=output),
         detail=detail,
+        measure=_measure(job_input.get("measure"), settings),
     )
 
 
@@ -178,6 +185,23 @@ def _token_budget(asked: object, output: str, settings: Settings, model: ModelCa
     if needed > limit:
         raise InvalidJob(f"'output': 'fields' needs {needed} new tokens; {key.maximum_setting} is {limit}.")
     return max(needed, default) if asked is None else asked
+
+
+def _measure(asked: object, settings: Settings) -> tuple[str, ...]:
+    """The kinds a job measures: `true` is every kind, a list names some (`[]` none), `false` or
+    absent is the worker's MEASURE. A wrong entry is named by its place, never echoed."""
+    key = KEYS["measure"]
+    if asked is None or asked is False:
+        return _setting(settings, key.default_setting)
+    expected = f"'{key.name}' must be true or a list of {', '.join(map(repr, key.choices))}"
+    if asked is True:
+        return key.choices
+    if not isinstance(asked, list):
+        raise InvalidJob(f"{expected}, not {type(asked).__name__}.")
+    for index, kind in enumerate(asked):
+        if not isinstance(kind, str) or kind not in key.choices:
+            raise InvalidJob(f"{expected}; entry {index} is not one of them.")
+    return tuple(kind for kind in key.choices if kind in asked)
 
 
 def _detail(job_input: dict, settings: Settings, model: ModelCapabilities) -> str:

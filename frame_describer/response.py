@@ -15,9 +15,13 @@ from .job_input import JobRequest
 
 def job_output(request: JobRequest, outcomes: list[Outcome], refresh_worker: bool = False) -> dict:
     """`request`'s output: `descriptions` (one per frame, "" where it failed), `failed_indices`,
-    `errors`, `error_codes` and `count`; `fields` for a fields job; `refresh_worker` when the GPU
-    can no longer be trusted."""
-    output = build_output([_answer(outcome) for outcome in outcomes], with_fields=request.output == FIELDS)
+    `errors`, `error_codes` and `count`; `fields` for a fields job; `measurements` for a job that
+    measured; `refresh_worker` when the GPU can no longer be trusted."""
+    output = build_output(
+        [_answer(outcome) for outcome in outcomes],
+        with_fields=request.output == FIELDS,
+        with_measurements=bool(request.measure),
+    )
     if refresh_worker:
         output["refresh_worker"] = True
     return output
@@ -35,6 +39,6 @@ def internal_error_output(err: BaseException) -> dict:
 
 def _answer(outcome: Outcome) -> FrameAnswer:
     if isinstance(outcome, Description):
-        return FrameAnswer(description=outcome.text, fields=outcome.fields)
+        return FrameAnswer(description=outcome.text, fields=outcome.fields, measurements=outcome.measurements)
     code = outcome.code if isinstance(outcome, FrameError) else None
     return FrameAnswer(error=str(outcome) or type(outcome).__name__, code=code)

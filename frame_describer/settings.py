@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from frame_contract.job_input import DETAILS
+from frame_contract.job_input import DETAILS, MEASURE_KINDS
 
 DEFAULT_MODEL_ID = "llava-hf/llava-v1.6-mistral-7b-hf"
 
@@ -25,6 +25,8 @@ CHOICE = "one of"
 WHOLE = "whole number"
 NUMBER = "number"
 PRESENCE = "present or not"
+SUBSET = "some of"  # comma-separated names from `allowed`, or `all`, or `none`
+ALL, NONE = "all", "none"
 
 
 class SettingsError(ValueError):
@@ -61,6 +63,8 @@ class Setting:
         raw = env.get(self.env, "").strip()
         if self.kind == TEXT:
             return raw or self.default
+        if self.kind == SUBSET:
+            return self._subset(raw) if raw else self.default
         if self.kind == CHOICE:
             value = raw or self.default
             matches = [a for a in self.allowed if a.lower() == value.lower()]
@@ -77,6 +81,20 @@ class Setting:
         if not self.low <= value <= self.high:
             raise SettingsError(f"{self.env}={value} is outside {self.low}..{self.high}")
         return value
+
+    def _subset(self, raw: str) -> tuple[str, ...]:
+        names = {name.strip().lower() for name in raw.split(",")} - {""}
+        if names == {ALL}:
+            return self.allowed
+        if names == {NONE}:
+            return ()
+        unknown = sorted(names - set(self.allowed))
+        if unknown or not names:
+            choices = ", ".join(self.allowed)
+            raise SettingsError(
+                f"{self.env}={raw!r} is not {ALL}, {NONE} or a comma-separated list of {choices}"
+            )
+        return tuple(name for name in self.allowed if name in names)
 
 
 def _row(setting: Setting) -> Any:
@@ -97,6 +115,10 @@ def _whole(env: str, default: int, low: int, high: int, meaning: str, **row: Any
 
 def _number(env: str, default: float, low: float, high: float, meaning: str, **row: Any) -> Any:
     return _row(Setting(env, NUMBER, default, meaning, low=low, high=high, **row))
+
+
+def _subset(env: str, allowed: tuple[str, ...], meaning: str, **row: Any) -> Any:
+    return _row(Setting(env, SUBSET, (), meaning, allowed=allowed, **row))
 
 
 def _presence(env: str, meaning: str) -> Any:
@@ -287,6 +309,14 @@ class Settings:
         "Images with more pixels are refused (decompression bombs), from the header, before any"
         " pixel is decoded.",
         hub=Hub("Max image pixels", advanced=True),
+    )
+    measure: tuple[str, ...] = _subset(
+        "MEASURE",
+        MEASURE_KINDS,
+        "What every job measures on its frames when it does not say (`measure`): `all`, `none`, or"
+        " a comma-separated list of `text` (OCR), `colour`, `exposure`. With `text` the OCR engine"
+        " loads at start (about 8 s on 2 cores) instead of on the first job that reads text.",
+        hub=Hub("Measure"),
     )
     log_level: str = _choice(
         "LOG_LEVEL",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from frame_describer.settings import CHOICE, NUMBER, PRESENCE, SETTINGS, WHOLE, Setting
+from frame_describer.settings import ALL, CHOICE, NONE, NUMBER, PRESENCE, SETTINGS, SUBSET, WHOLE, Setting
 
 HUB_LISTING = ".runpod/hub.json"
 
@@ -20,8 +20,15 @@ def _plain(value: float) -> float | int:
     return int(value) if float(value).is_integer() else value
 
 
-def _hub_value(setting: Setting, value: str | float) -> str | float | int:
+def _hub_value(setting: Setting, value: str | float | tuple[str, ...]) -> str | float | int:
+    if setting.kind == SUBSET:
+        return _names(value)
     return _plain(float(value)) if setting.kind in (WHOLE, NUMBER) else value
+
+
+def _names(value: tuple[str, ...]) -> str:
+    """A `SUBSET` setting's value as its variable spells it."""
+    return ",".join(value) or NONE
 
 
 def hub_entry(setting: Setting) -> dict:
@@ -63,6 +70,8 @@ def _default(setting: Setting) -> str:
         return "(empty)"
     if setting.kind in (WHOLE, NUMBER):
         return _code(_plain(setting.default))
+    if setting.kind == SUBSET:
+        return _code(_names(setting.default))
     return _code(setting.default)
 
 
@@ -71,6 +80,8 @@ def _allowed(setting: Setting) -> str:
         return ", ".join(map(_code, setting.allowed))
     if setting.kind in (WHOLE, NUMBER):
         return f"{_plain(setting.low)} .. {_plain(setting.high)}"
+    if setting.kind == SUBSET:
+        return f"{_code(ALL)}, {_code(NONE)}, or some of " + ", ".join(map(_code, setting.allowed))
     return ""
 
 

@@ -2,8 +2,8 @@
 
 Three kinds, each its own module: `text` (on-screen text by OCR), `colour` (the palette in
 CIELAB) and `exposure` (the luma histogram). `measure_frame(image, kinds)` makes the ones asked
-for and returns them as one JSON-ready dict; `parse_kinds` reads the job input's `measure`
-value. `grounding` turns a text reading into prompt text and a per-frame fields grammar.
+for and returns them as one JSON-ready dict (the job parser reads the job input's `measure`
+into those kinds). `grounding` turns a text reading into prompt text and a per-frame fields grammar.
 
 Nothing here touches the GPU; only `text` holds a model (loaded once, `text.load()`).
 """
@@ -12,25 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from frame_contract.job_input import MEASURE_KINDS
+from frame_contract.output import TEXT_TRUNCATED
+
 from . import colour, exposure, text
 from .image import rgb_array
 
-KINDS: tuple[str, ...] = ("text", "colour", "exposure")
-TEXT_TRUNCATED_KEY = "text_truncated"
-
-
-def parse_kinds(value: object) -> tuple[str, ...]:
-    """The kinds a job's `measure` value asks for, in `KINDS` order: `true` is all of them, a
-    list names some (`[]` none); anything else is a `ValueError` with one sentence to show."""
-    expected = f"measure must be true or a list of {', '.join(repr(k) for k in KINDS)}"
-    if value is True:
-        return KINDS
-    if not isinstance(value, list):
-        raise ValueError(f"{expected}.")
-    for index, kind in enumerate(value):
-        if kind not in KINDS:
-            raise ValueError(f"{expected}; entry {index} is not one of them.")
-    return tuple(kind for kind in KINDS if kind in value)
+KINDS: tuple[str, ...] = MEASURE_KINDS
 
 
 def measure_frame(image, kinds: Iterable[str]) -> dict:
@@ -46,7 +34,7 @@ def measure_frame(image, kinds: Iterable[str]) -> dict:
     if "text" in kinds:
         reading = text.read_text(frame)
         result["text"] = reading.lines
-        result[TEXT_TRUNCATED_KEY] = reading.truncated
+        result[TEXT_TRUNCATED] = reading.truncated
     if "colour" in kinds:
         result["colour"] = colour.palette(frame)
     if "exposure" in kinds:

@@ -15,9 +15,11 @@ import warnings
 
 import numpy as np
 
+from frame_contract.output import MAX_PALETTE_COLOURS
+
 from .image import rgb_array
 
-MAX_COLOURS = 6
+MAX_COLOURS = MAX_PALETTE_COLOURS
 SAMPLE_PIXELS = 20_000  # the palette of a 1080p frame from 1 % of its pixels: shares within ~0.01
 SEED = 0
 MERGE_DISTANCE = 12.0  # CIE76 delta E; about 2.3 is the smallest difference a viewer notices

@@ -22,12 +22,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from frame_contract.output import MAX_TEXT_LINES
+
 from ..errors import MeasureError
 from .image import rgb_array
 
 log = logging.getLogger(__name__)
 
-MAX_LINES = 50  # regions read per frame; more are dropped, smallest first, and `truncated` is set
+# regions read per frame; more are dropped, smallest first, and `truncated` is set
+MAX_LINES = MAX_TEXT_LINES
 MIN_CONFIDENCE = 0.5  # recognition score below which a line is dropped (rapidocr's own default)
 # NOTE: rapidocr's detector scales a frame's *short* side up to 736 px, so a long thin frame
 # grows without bound (a 30x2000 strip would become 736x49,000). Padding the short side until

@@ -37,6 +37,16 @@ def test_the_output_schema_accepts_what_the_worker_builds_and_refuses_a_short_ou
         FrameAnswer(error="x", code="y"),
     ]
     validator.validate(build_output(answers, with_fields=True))
+    measured = FrameAnswer(
+        description="A title card.",
+        measurements={
+            "text": [{"text": "SALE", "box": [0.1, 0.1, 0.5, 0.3], "confidence": 0.99}],
+            "text_truncated": False,
+            "colour": {"palette": [{"hex": "#c81e28", "share": 1.0}]},
+            "exposure": {"mean": 0.4, "highlights_clipped": 0.0, "shadows_crushed": 0.1, "contrast": 0.7},
+        },
+    )
+    validator.validate(build_output([measured, FrameAnswer(error="x", code="y")], with_measurements=True))
     validator.validate({"error": "Invalid input: 'frame_urls' is empty."})
     with pytest.raises(jsonschema.ValidationError):
         validator.validate({"descriptions": ["Wide shot."], "count": 1})
@@ -87,6 +97,13 @@ INPUTS = [
     ({"frame_urls": ["https://cdn.example.com/1.jpg"], "max_new_tokens": 0}, False),
     ({"frame_urls": ["https://cdn.example.com/1.jpg"], "frames": []}, False),
     ({"prompt": "Describe."}, False),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "measure": True}, True),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "measure": ["exposure", "text"]}, True),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "measure": False}, True),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "measure": []}, True),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "measure": "text"}, False),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "measure": ["ocr"]}, False),
+    ({"frame_urls": ["https://cdn.example.com/1.jpg"], "measure": 1}, False),
 ]
 
 

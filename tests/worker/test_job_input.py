@@ -10,7 +10,8 @@ from frame_describer.errors import InvalidJob
 from frame_describer.fields import FIELDS_PROMPT, fields_prompt
 from frame_describer.job_input import ModelCapabilities, parse_job
 from frame_describer.prompt import DEFAULT_PROMPT
-from frame_describer.settings import ENVIRONMENT_VARIABLES, Settings
+from frame_describer.settings import SETTINGS as SETTINGS_TABLE
+from frame_describer.settings import Settings, SettingsError
 
 SETTINGS = Settings(max_frames_per_job=3, max_prompt_chars=50, max_new_tokens_limit=300)
 # A model whose fields objects need 120 new tokens, as a worker describes its loaded model.
@@ -202,17 +203,68 @@ def test_the_model_judges_the_prompt_the_caller_sent_not_the_default():
 
 def test_every_key_the_contract_declares_is_accepted():
     job = {"frame_data": ["abc"], "format": "base64", "prompt": "p", "max_new_tokens": 130}
-    job |= {"detail": "low", "output": "fields"}
+    job |= {"detail": "low", "output": "fields", "measure": True}
     assert set(job) == {key.name for key in JOB_INPUT} - {"frame_urls"}
     assert parse(job).frames[0].value == "abc"
 
 
 def test_every_setting_the_contract_names_is_a_worker_setting():
     named = {key.maximum_setting for key in JOB_INPUT} | {key.default_setting for key in JOB_INPUT}
-    assert named - {None} <= set(ENVIRONMENT_VARIABLES)
+    assert named - {None} <= {setting.env for setting in SETTINGS_TABLE}
 
 
 def test_an_option_sent_as_null_means_the_same_as_one_left_out():
     job = {"frame_urls": ["a"]}
     nulls = {"format": None, "prompt": None, "max_new_tokens": None, "detail": None, "output": None}
+    nulls |= {"measure": None}
     assert parse(job | nulls) == parse(job)
+
+
+def test_measure_true_asks_for_every_kind():
+    assert parse({"frame_urls": ["a"], "measure": True}).measure == ("text", "colour", "exposure")
+
+
+def test_a_measure_list_asks_for_its_kinds_in_the_canonical_order():
+    assert parse({"frame_urls": ["a"], "measure": ["exposure", "colour", "exposure"]}).measure == (
+        "colour",
+        "exposure",
+    )
+
+
+def test_an_empty_measure_list_measures_nothing_whatever_the_worker_default():
+    settings = Settings.from_env({"MEASURE": "all"})
+    assert parse({"frame_urls": ["a"], "measure": []}, settings=settings).measure == ()
+
+
+@pytest.mark.parametrize("asked", [None, False])
+def test_measure_false_or_left_out_is_the_workers_measure_setting(asked):
+    settings = Settings.from_env({"MEASURE": "exposure, text"})
+    assert parse({"frame_urls": ["a"], "measure": asked}, settings=settings).measure == ("text", "exposure")
+    assert parse({"frame_urls": ["a"], "measure": asked}).measure == ()
+
+
+@pytest.mark.parametrize("asked", ["text", 1, {"text": True}, ["text", "faces"], [["text"]], ["TEXT"]])
+def test_any_other_measure_is_one_clear_sentence(asked):
+    message = rejection({"frame_urls": ["a"], "measure": asked})
+    assert message.startswith("'measure' must be true or a list of 'text', 'colour', 'exposure'")
+
+
+def test_a_wrong_measure_entry_is_named_by_its_place_not_echoed():
+    message = rejection(
+        {"frame_urls": ["a"], "measure": ["colour", "https://example.com/secret?sig=" + "x" * 500]}
+    )
+    assert "entry 1" in message and "secret" not in message and len(message) < 200
+
+
+@pytest.mark.parametrize(
+    ("value", "kinds"),
+    [("", ()), ("none", ()), ("ALL", ("text", "colour", "exposure")), ("colour,text", ("text", "colour"))],
+)
+def test_the_measure_setting_reads_all_none_or_a_list(value, kinds):
+    assert Settings.from_env({"MEASURE": value}).measure == kinds
+
+
+@pytest.mark.parametrize("value", ["ocr", "all,text", ",", "text;colour"])
+def test_a_measure_setting_that_is_not_kinds_is_refused_by_name(value):
+    with pytest.raises(SettingsError, match="MEASURE"):
+        Settings.from_env({"MEASURE": value})

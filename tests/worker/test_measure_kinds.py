@@ -1,4 +1,4 @@
-"""The job input's `measure` value and `measure_frame`'s answer: only the kinds asked."""
+"""`measure_frame`'s answer: only the kinds asked (the job parser reads `measure` into kinds)."""
 
 from __future__ import annotations
 
@@ -8,31 +8,7 @@ import pytest
 from PIL import Image
 
 from frame_describer.errors import MeasureError
-from frame_describer.measure import KINDS, measure_frame, parse_kinds
-
-
-def test_true_asks_for_every_kind():
-    assert parse_kinds(True) == KINDS == ("text", "colour", "exposure")
-
-
-def test_a_list_asks_for_its_kinds_in_the_canonical_order():
-    assert parse_kinds(["exposure", "colour", "exposure"]) == ("colour", "exposure")
-
-
-def test_an_empty_list_asks_for_nothing():
-    assert parse_kinds([]) == ()
-
-
-@pytest.mark.parametrize("value", [False, "text", 1, None, {"text": True}, ["text", "faces"], [["text"]]])
-def test_anything_else_is_one_clear_sentence(value):
-    with pytest.raises(ValueError, match=r"^measure must be true or a list of 'text', 'colour', 'exposure'"):
-        parse_kinds(value)
-
-
-def test_an_unknown_entry_is_named_by_its_place_not_echoed():
-    with pytest.raises(ValueError) as caught:
-        parse_kinds(["colour", "https://example.com/secret-signed-url"])
-    assert "entry 1" in str(caught.value) and "secret" not in str(caught.value)
+from frame_describer.measure import measure_frame
 
 
 @pytest.mark.parametrize("kinds", [("colour",), ("exposure",), ("colour", "exposure")])

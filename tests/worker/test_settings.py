@@ -12,6 +12,7 @@ from frame_describer.settings import (
     NUMBER,
     PRESENCE,
     SETTINGS,
+    SUBSET,
     TEXT,
     WHOLE,
     Settings,
@@ -133,7 +134,14 @@ def test_every_settings_field_is_a_row_of_the_table():
 
 @pytest.mark.parametrize("setting", SETTINGS, ids=lambda s: s.env)
 def test_a_rows_kind_fits_the_type_of_its_field(setting):
-    expected = {TEXT: (str, str | None), CHOICE: (str,), WHOLE: (int,), NUMBER: (float,), PRESENCE: (bool,)}
+    expected = {
+        TEXT: (str, str | None),
+        CHOICE: (str,),
+        WHOLE: (int,),
+        NUMBER: (float,),
+        PRESENCE: (bool,),
+        SUBSET: (tuple[str, ...],),
+    }
     assert typing.get_type_hints(Settings)[setting.attribute] in expected[setting.kind]
 
 

@@ -118,6 +118,11 @@ export const CODES: Readonly<Record<string, CodeInfo>> = {
     "retryable": true,
     "meaning": "a bug in the worker; reported in its log"
   },
+  "measurement_failed": {
+    "owner": "worker",
+    "retryable": false,
+    "meaning": "the job asked for measurements (`measure`) and they could not be made on this frame"
+  },
   "frame_unreadable": {
     "owner": "client",
     "retryable": false,
