@@ -126,9 +126,8 @@ def _settled(entry: dict) -> FrameResult | None:
     """The result an entry settles: a description, or a failure no retry can change; else None."""
     description = entry.get("description")
     if isinstance(description, str) and description.strip():
-        return FrameResult(
-            description=description, fields=_object(entry, "fields"), measurements=_object(entry, "measurements")
-        )
+        fields, measurements = _object(entry, "fields"), _object(entry, "measurements")
+        return FrameResult(description=description, fields=fields, measurements=measurements)
     code = entry.get("code")
     if isinstance(code, str) and code and not is_retryable(code):
         error = entry.get("error")

@@ -105,7 +105,7 @@ def typescript_constants() -> str:
             INVALID_INPUT,
         ),
         _const(
-            "What the worker can measure on a frame (the job input's `measure`), in the order it reports them.",
+            "What the worker can measure on a frame (the job input's `measure`), in its order.",
             "MEASURE_KINDS",
             list(MEASURE_KINDS),
             "{} as const",

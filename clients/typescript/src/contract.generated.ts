@@ -192,7 +192,7 @@ export const FINAL_STATES: readonly string[] = [
 /** How every worker error for a request wrong as a whole begins: such a job is never run again. */
 export const INVALID_INPUT = "Invalid input: ";
 
-/** What the worker can measure on a frame (the job input's `measure`), in the order it reports them. */
+/** What the worker can measure on a frame (the job input's `measure`), in its order. */
 export const MEASURE_KINDS = [
   "text",
   "colour",
