@@ -4,8 +4,9 @@ It answers as the hosted API does (`POST /run`, `GET /status/{id}`, `POST /cance
 `GET /health`, routes at the root of its URL, no key needed) but every answer comes from the
 scenario (`frame_contract/scenarios/README.md` defines the format): scripted HTTP answers,
 each job's states and final answer, per-frame failure codes, outages. A job that asks for
-`output: fields` or `measure` gets each frame's fields or measurements, made from its name. A frame is known by its
-content (`frame_bytes`), so its description is the same whichever job carries it. Outages
+`output: fields` or `measure` gets each frame's fields or measurements, made from its name. A
+frame is known by its content (`frame_bytes`), so its description is the same whichever job
+carries it. Outages
 refuse connections: the listening socket is closed and opened again on the same port.
 `GET /_scenario` reports what the endpoint saw (`Stats`), for runners in other languages.
 
