@@ -67,12 +67,13 @@ def _log_job(job_id: str, result: JobResult, failures: int) -> None:
     timings = result.timings
     generate_s = timings.generate_s
     log.info(
-        "job %s: %d frames, %d failed; fetch %.2f s (slowest), preprocess %.2f s (total), "
-        "generation %.2f s, %d new tokens (%.0f tok/s), %.2f s in all",
+        "job %s: %d frames, %d failed; fetch %.2f s (slowest), OCR %.2f s (total), preprocess %.2f s "
+        "(total), generation %.2f s, %d new tokens (%.0f tok/s), %.2f s in all",
         job_id,
         len(result.outcomes),
         failures,
         max(timings.fetch_s, default=0.0),
+        sum(timings.read_text_s),
         sum(timings.prepare_s),
         generate_s,
         result.new_tokens,

@@ -6,6 +6,8 @@ Every `FrameError` carries the short reason reported in `errors` and one of
 
 from __future__ import annotations
 
+from frame_contract import codes
+
 
 class WorkerError(Exception):
     """Base of every error the worker raises on purpose."""
@@ -35,8 +37,12 @@ class GenerationError(FrameError):
     """The model could not describe a decoded frame (out of memory, empty output)."""
 
 
-class MeasureError(WorkerError):
-    """A frame's measurements (`frame_describer.measure`) cannot be made; the message says why."""
+class MeasureError(FrameError):
+    """A frame's measurements (`frame_describer.measure`) cannot be made; the message says why.
+    The frame fails with it: a job that asked for measurements gets them or a reason."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason, codes.MEASUREMENT_FAILED)
 
 
 class StartupError(WorkerError):

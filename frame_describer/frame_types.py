@@ -25,15 +25,28 @@ class GenerationOptions:
 
 @dataclass
 class PreparedFrame:
-    """One frame's model inputs as the processor returns them for a batch of one."""
+    """One frame's model inputs as the processor returns them for a batch of one.
+
+    `grammar` is the frame's own fields grammar (`FieldsGrammar.for_frame`, its text overlays
+    the OCR'd lines), or None for the worker's. It is not part of `options`: frames with
+    different grammars share a batch, one grammar per row.
+    """
 
     inputs: dict[str, Any]  # tensors, each with a leading dimension of 1 or per-image
     image_tokens: int
     options: GenerationOptions
+    grammar: Any = None  # constrained.FieldsGrammar; Any keeps this module free of llguidance
 
     @property
     def sequence_length(self) -> int:
         return int(self.inputs["input_ids"].shape[-1])
+
+    @property
+    def max_new_tokens(self) -> int:
+        """The job's budget, or the frame's grammar's minimum when that is more (long OCR'd lines
+        are literal text the object must hold)."""
+        needed = self.grammar.minimum_new_tokens if self.grammar is not None else 0
+        return max(self.options.max_new_tokens, needed)
 
 
 @dataclass(frozen=True)

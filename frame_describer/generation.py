@@ -110,12 +110,15 @@ class Generator:
         if options.output == FIELDS:
             from .constrained import FieldsLogitsProcessor  # llguidance: only for fields jobs
 
-            constraint = FieldsLogitsProcessor(self.fields_grammar, len(frames))
+            grammars = [frame.grammar or self.fields_grammar for frame in frames]
+            constraint = FieldsLogitsProcessor(grammars, len(frames))
             extra["logits_processor"] = [constraint]
         with torch.inference_mode():
             output = self.generate(
                 **inputs,
-                max_new_tokens=options.max_new_tokens,
+                # Equal options share a batch, so this is the job's budget, or in fields mode the
+                # largest frame grammar's minimum: each row's grammar ends it at its object's end.
+                max_new_tokens=max(frame.max_new_tokens for frame in frames),
                 do_sample=False,
                 pad_token_id=self.pad_token_id,
                 **extra,

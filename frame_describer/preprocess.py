@@ -22,15 +22,21 @@ _SEQUENCE_FILL = {"attention_mask": 0, "token_type_ids": 0, "mm_token_type_ids":
 
 
 def prepare_frame(
-    loaded: LoadedModel, image: Image.Image, prompt: str, options: GenerationOptions, detail: str = "high"
+    loaded: LoadedModel,
+    image: Image.Image,
+    prompt: str,
+    options: GenerationOptions,
+    detail: str = "high",
+    grammar=None,
 ) -> PreparedFrame:
-    """Process one image and its prompt into unpadded model inputs for a batch of one."""
+    """Process one image and its prompt into unpadded model inputs for a batch of one; `grammar`
+    is the frame's own fields grammar, if it has one."""
     processor = loaded.processor
     text = processor.apply_chat_template(chat_messages(prompt), add_generation_prompt=True)
     kwargs = loaded.detail_kwargs(detail)
     inputs = dict(processor(images=[image], text=[text], return_tensors="pt", **kwargs))
     image_tokens = int((inputs["input_ids"] == loaded.image_token_id).sum())
-    return PreparedFrame(inputs=inputs, image_tokens=image_tokens, options=options)
+    return PreparedFrame(inputs=inputs, image_tokens=image_tokens, options=options, grammar=grammar)
 
 
 def check_prompt(loaded: LoadedModel, prompt: str) -> None:

@@ -6,6 +6,11 @@ frames. Frames go to the engine as soon as each is ready, so downloads overlap w
 A frame that fails on the way becomes its own `FrameError`; nothing about one frame can fail
 its neighbours.
 
+Measurements (`request.measure`) run on their own CPU threads (`measure.runner`), one per core:
+a frame's text is read first, since its prompt quotes the OCR'd strings (and in fields mode its
+grammar allows only them); its colour and exposure are measured while it generates. So one
+frame's measuring overlaps other frames' generation.
+
 Fairness: downloads and CPU work have separate threads, so a base64 frame never waits behind a
 slow URL. Each job may keep at most `FETCH_CONCURRENCY` downloads in flight, and there are that
 many download threads for each of the `MAX_CONCURRENT_JOBS` jobs a worker takes at once, so one
@@ -21,18 +26,24 @@ import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+
+from PIL import Image
 
 from frame_contract import codes
+from frame_contract.job_input import FIELDS, OCR_TEXT
 
 from .decode import DecodeBudget, decode_frame
 from .engine import DescriptionEngine
-from .errors import FrameError
+from .errors import FrameError, MeasureError, StartupError
 from .frame_types import Description, Outcome, PreparedFrame
 from .generation import Generator
 from .job_input import FrameEntry, JobRequest, ModelCapabilities
+from .measure import text_measurements
+from .measure.grounding import overlays, prompt_addition
+from .measure.runner import Measurer
 from .model import LoadedModel, load_model
-from .preprocess import check_prompt, prepare_frame
+from .preprocess import check_prompt, prepare_frame, special_tokens
 from .settings import Settings
 from .sources import FetchLimits, fetch_frame_bytes, is_download
 
@@ -47,6 +58,7 @@ class JobTimings:
 
     fetch_s: list[float] = field(default_factory=list)
     prepare_s: list[float] = field(default_factory=list)
+    read_text_s: list[float] = field(default_factory=list)  # OCR, for jobs that measure text
     first_submit: float | None = None
     last_result: float | None = None
 
@@ -81,6 +93,11 @@ class Worker:
         self.settings = settings
         self.loaded = loaded
         grammar, fields_unavailable = _fields_support(loaded)
+        self.fields_grammar = grammar
+        try:
+            self.measurer = Measurer(settings.measure)
+        except MeasureError as err:
+            raise StartupError(f"MEASURE asks for text, but {err}") from None
         self.capabilities = ModelCapabilities(
             family=loaded.family.name,
             fixed_detail=loaded.image_detail if loaded.family.detail_at_load else None,
@@ -101,6 +118,8 @@ class Worker:
             deadline_s=settings.fetch_timeout_s,
             retries=settings.fetch_retries,
         )
+        # OCR'd text is frame content: a model's special token in it must not reach the prompt.
+        self.special_tokens = special_tokens(loaded)
 
     @classmethod
     def start(cls, settings: Settings) -> Worker:
@@ -112,6 +131,7 @@ class Worker:
         self.engine.close()
         self.download_pool.shutdown(wait=False, cancel_futures=True)
         self.frame_pool.shutdown(wait=False, cancel_futures=True)
+        self.measurer.close()
 
     @property
     def needs_replacement(self) -> bool:
@@ -143,6 +163,7 @@ class Worker:
         # The ticket is taken here, inside the task whose exit withdraws it: a frame whose task
         # is cancelled before it ever runs then never leaves the engine waiting for it. All of a
         # job's frame tasks start in the same loop turn, before any frame can be ready.
+        pixels: asyncio.Future | None = None  # colour and exposure, measured while it generates
         with self.engine.ticket() as ticket:
             try:
                 started = time.perf_counter()
@@ -153,26 +174,79 @@ class Worker:
                     data = await loop.run_in_executor(self.frame_pool, self._fetch, source)
                 fetched = time.perf_counter()
                 timings.fetch_s.append(fetched - started)
-                prepared = await loop.run_in_executor(self.frame_pool, self._prepare, data, request)
-                timings.prepare_s.append(time.perf_counter() - fetched)
-            except FrameError as err:
-                return err
-            except Exception as err:  # a bug must cost one frame, not the job
-                log.exception("unexpected failure preparing a frame")
-                return FrameError(f"internal error: {type(err).__name__}", codes.INTERNAL_ERROR)
+                image = await loop.run_in_executor(self.frame_pool, self._decode, data)
+                measured = {}
+                if request.reads_text:
+                    decoded = time.perf_counter()
+                    reading = await loop.run_in_executor(self.measurer.pool, self.measurer.read_text, image)
+                    timings.read_text_s.append(time.perf_counter() - decoded)
+                    measured = text_measurements(reading)
+                if set(request.measure) - {OCR_TEXT}:
+                    pixels = loop.run_in_executor(
+                        self.measurer.pool, self.measurer.measure_pixels, image, request.measure
+                    )
+                preparing = time.perf_counter()
+                prepared = await loop.run_in_executor(
+                    self.frame_pool, self._prepare, image, request, measured.get(OCR_TEXT)
+                )
+                timings.prepare_s.append(time.perf_counter() - preparing)
+            except Exception as err:
+                if pixels is not None:
+                    pixels.cancel()
+                return _frame_error(err, "preparing")
             future = ticket.submit(prepared)
         if timings.first_submit is None:
             timings.first_submit = time.perf_counter()
         outcome = await asyncio.wrap_future(future)
         timings.last_result = time.perf_counter()
-        return outcome
+        if not request.measure or not isinstance(outcome, Description):
+            if pixels is not None:
+                pixels.cancel()
+            return outcome
+        try:
+            measured |= await pixels if pixels is not None else {}
+        except Exception as err:
+            return _frame_error(err, "measuring")
+        return replace(outcome, measurements=measured)
 
     def _fetch(self, source: FrameEntry) -> bytes:
         return fetch_frame_bytes(source, self.limits)
 
-    def _prepare(self, data: bytes, request: JobRequest) -> PreparedFrame:
-        image = decode_frame(data, self.settings.max_image_pixels, self.decode_budget)
-        return prepare_frame(self.loaded, image, request.prompt, request.generation, request.detail)
+    def _decode(self, data: bytes) -> Image.Image:
+        return decode_frame(data, self.settings.max_image_pixels, self.decode_budget)
+
+    def _prepare(self, image: Image.Image, request: JobRequest, lines: list[dict] | None) -> PreparedFrame:
+        """The frame's model inputs; with its text read (`lines`), its prompt quotes the lines
+        and, in fields mode, its grammar allows only them as text overlays."""
+        prompt, grammar = request.prompt, None
+        if lines is not None:
+            prompt = f"{prompt}\n\n{self._defused(prompt_addition(lines))}"
+            if request.output == FIELDS:
+                grammar = self._frame_grammar(lines)
+        return prepare_frame(self.loaded, image, prompt, request.generation, request.detail, grammar)
+
+    def _defused(self, text: str) -> str:
+        """`text` without the model's special tokens (an `<image>` read off a frame, say)."""
+        for token in self.special_tokens:
+            text = text.replace(token, "")
+        return text
+
+    def _frame_grammar(self, lines: list[dict]):
+        try:
+            return self.fields_grammar.for_frame(overlays(lines))
+        except Exception as err:  # llguidance refusing a string read off the frame
+            raise MeasureError(
+                f"the frame's text cannot be made its fields grammar ({type(err).__name__})"
+            ) from err
+
+
+def _frame_error(err: Exception, doing: str) -> FrameError:
+    """A frame's own failure as its outcome: a typed one as it is, a bug as `internal_error`
+    (logged with its traceback), never the job's."""
+    if isinstance(err, FrameError):
+        return err
+    log.error("unexpected failure %s a frame", doing, exc_info=err)
+    return FrameError(f"internal error: {type(err).__name__}", codes.INTERNAL_ERROR)
 
 
 def _fields_support(loaded: LoadedModel) -> tuple[object | None, str | None]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from frame_contract.job_input import MEASURE_KINDS
+from frame_contract.job_input import COLOUR, EXPOSURE, MEASURE_KINDS, OCR_TEXT
 from frame_contract.output import TEXT_TRUNCATED
 
 from . import colour, exposure, text
@@ -25,18 +25,33 @@ def measure_frame(image, kinds: Iterable[str]) -> dict:
     """The measurements of `image` (a PIL image or an RGB array) for each of `kinds`:
     `{"text": [...], "text_truncated": bool, "colour": {...}, "exposure": {...}}`, with only the
     keys of the kinds asked. Raises `MeasureError` when a measurement cannot be made."""
+    kinds = _known(kinds)
+    frame = rgb_array(image)
+    reading = text.read_text(frame) if OCR_TEXT in kinds else None
+    return {**text_measurements(reading), **pixel_measurements(frame, kinds)}
+
+
+def text_measurements(reading: text.TextReading | None) -> dict:
+    """A text reading as the output carries it: `{"text": [...], "text_truncated": bool}`; `{}`
+    for no reading."""
+    return {} if reading is None else {OCR_TEXT: reading.lines, TEXT_TRUNCATED: reading.truncated}
+
+
+def pixel_measurements(image, kinds: Iterable[str]) -> dict:
+    """The measurements of `kinds` other than text (which needs the OCR): `colour`, `exposure`."""
+    kinds = _known(kinds)
+    frame = rgb_array(image)
+    result: dict = {}
+    if COLOUR in kinds:
+        result[COLOUR] = colour.palette(frame)
+    if EXPOSURE in kinds:
+        result[EXPOSURE] = exposure.exposure(frame)
+    return result
+
+
+def _known(kinds: Iterable[str]) -> set[str]:
     kinds = set(kinds)
     unknown = kinds - set(KINDS)
     if unknown:
         raise ValueError(f"unknown measurement kinds {sorted(unknown)}; the kinds are {list(KINDS)}")
-    frame = rgb_array(image)
-    result: dict = {}
-    if "text" in kinds:
-        reading = text.read_text(frame)
-        result["text"] = reading.lines
-        result[TEXT_TRUNCATED] = reading.truncated
-    if "colour" in kinds:
-        result["colour"] = colour.palette(frame)
-    if "exposure" in kinds:
-        result["exposure"] = exposure.exposure(frame)
-    return result
+    return kinds
