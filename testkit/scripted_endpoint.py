@@ -6,8 +6,8 @@ scenario (`frame_contract/scenarios/README.md` defines the format): scripted HTT
 each job's states and final answer, per-frame failure codes, outages. A job that asks for
 `output: fields` or `measure` gets each frame's fields or measurements, made from its name. A
 frame is known by its content (`frame_bytes`), so its description is the same whichever job
-carries it. Outages
-refuse connections: the listening socket is closed and opened again on the same port.
+carries it. Outages refuse connections: the listening socket is closed and opened again on the
+same port.
 `GET /_scenario` reports what the endpoint saw (`Stats`), for runners in other languages.
 
     python -m testkit.scripted_endpoint frame_contract/scenarios/outage_20s.json
