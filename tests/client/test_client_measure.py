@@ -5,6 +5,7 @@ its JSON and keeps them in the resume file. Both clients' agreement is the confo
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -17,6 +18,7 @@ from frame_contract.output import TEXT_TRUNCATED
 from testkit.client_support import FAST
 from testkit.commands import run_command
 from testkit.scripted_endpoint import SCENARIOS, ScriptedEndpoint, frame_bytes, load_scenario, measurements_of
+from testkit.text_frames import text_frame
 
 MEASURED = load_scenario(SCENARIOS / "measurements.json")  # f03 fails with measurement_failed
 
@@ -94,3 +96,12 @@ def test_measure_before_a_frame_that_is_no_kind_stops_with_exit_status_2_and_say
     done = run_command("--measure", *paths, "--endpoint-url", "http://127.0.0.1:9", "--no-progress")
     assert done.returncode == 2
     assert "--measure=KINDS" in done.stderr
+
+
+def test_the_worker_reads_a_frames_text_and_the_client_returns_it_with_the_description(api_server):
+    frame = text_frame([("BREAKING NEWS", "banner", 40, (0.08, 0.08))], backdrop="flat", seed=1)
+    data = io.BytesIO()
+    frame.image.save(data, format="JPEG", quality=95)
+    [result] = describe_frames([data.getvalue()], endpoint_url=api_server, measure=["text"], options=FAST)
+    assert result.ok, result.error
+    assert [line["text"] for line in result.measurements["text"]] == ["BREAKING NEWS"]
