@@ -16,10 +16,14 @@ import { VisionConfigError } from "../src/errors.js";
 import { jobInput } from "../src/jobs.js";
 import { measureKinds } from "../src/options.js";
 import { ResumeFile } from "../src/resume.js";
+import { generateDescriptions } from "../src/index.js";
 import { PYTHON_COMMAND, run, TS_COMMAND } from "./support/commands.js";
+import { FAST, useFixtures } from "./support/fixtures.js";
+import { distinctJpegs } from "./support/frames.js";
 import { commandFlags, frameFiles, scenario, startScripted } from "./support/scripted.js";
 
 const MEASURED = scenario("measurements"); // f03 fails with measurement_failed
+const fx = useFixtures();
 
 function freshPath(): string {
   return join(mkdtempSync(join(tmpdir(), "measure-")), "run.jsonl");
@@ -35,6 +39,21 @@ test("measure true asks for every kind, a list for its kinds in the contract's o
 test("a job carries measure only when the run measures", () => {
   assert.equal("measure" in jobInput("base64", [], {}), false);
   assert.deepEqual(jobInput("base64", [], { measure: ["text", "colour"] }).measure, ["text", "colour"]);
+});
+
+test("the real worker's measurements come back in generateDescriptions's result, parallel to descriptions", async () => {
+  const result = await generateDescriptions([...distinctJpegs(2), Buffer.from("not an image")], {
+    ...FAST,
+    endpointUrl: fx.worker.url,
+    measure: ["exposure"],
+  });
+  assert.deepEqual(result.failedIndices, [2]);
+  assert.equal(result.measurements?.[2], null);
+  for (const measurements of result.measurements?.slice(0, 2) ?? []) {
+    assert.deepEqual(Object.keys(measurements ?? {}), ["exposure"]);
+    assert.equal(typeof measurements?.exposure?.mean, "number");
+  }
+  assert.equal(result.measurements?.length, 3);
 });
 
 test("a resume file records the measure asked and keeps each frame's measurements", () => {
