@@ -3,6 +3,7 @@
     describe-frames frames/ --output descriptions.json
     describe-frames 'shots/*.jpg' https://cdn.example.com/f1.jpg --batch-size 8 --concurrency 8
     describe-frames video.mp4 --scenes --fps 1 --output descriptions.json
+    describe-frames frames/ --measure text,colour --output descriptions.json
 
 A folder stands for its image files sorted by name, numbers compared as numbers (frame_2
 before frame_10); a glob for its matching files in the same order. A video file, and
@@ -33,10 +34,12 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from frame_contract.codes import RUN_ABORTED
+from frame_contract.job_input import MEASURE_KINDS
 
 from . import cli_scenes
 from .client import DEFAULT_BATCH_SIZE, DEFAULT_CONCURRENCY, describe_frames
 from .failures import ConfigError, EndpointError, RunInterrupted
+from .jobs import measure_kinds
 from .options import DEFAULT_JOB_TIMEOUT_S, DEFAULT_OUTAGE_S, ClientOptions
 from .results import shots_output, to_output
 from .scenes import describe_shots, scene_fields
@@ -103,6 +106,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
                 prompt=args.prompt,
                 max_new_tokens=args.max_new_tokens,
                 output="fields" if args.fields else "text",
+                measure=args.measure,
                 on_progress=progress.update,
                 options=ClientOptions(outage_s=args.outage_s, job_timeout_s=args.job_timeout).scaled(
                     args.time_scale
@@ -122,7 +126,10 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace, scratch: Pat
         results, stopped, exit_code = err.results, str(err), EXIT_ENDPOINT
     except RunInterrupted as err:
         results, stopped = err.results, "interrupted"
-    output = {**to_output(results, with_fields=args.fields), "frames": source.labels}
+    output = {
+        **to_output(results, with_fields=args.fields, with_measurements=bool(args.measure)),
+        "frames": source.labels,
+    }
     if detection is not None:
         from .shot_list import shot_list  # the scenes extra is there: detection used it
 
@@ -231,6 +238,16 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--fields", action="store_true", help="also one JSON object of fields per frame (output: fields)"
     )
+    parser.add_argument(
+        "--measure",
+        nargs="?",
+        const=MEASURE_KINDS,
+        type=_measure_kinds,
+        metavar="KINDS",
+        help=f"also measure each frame ('measurements'): alone every kind, or a comma list of "
+        f"{','.join(MEASURE_KINDS)} (after the frames, or as --measure=KINDS, so that it does not "
+        "take a frame for KINDS)",
+    )
     parser.add_argument("--max-new-tokens", type=_positive, help="replace the worker's default length")
     parser.add_argument("--output", metavar="FILE", help="write the JSON here instead of stdout")
     parser.add_argument(
@@ -261,6 +278,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log each job and retry")
     cli_scenes.add_arguments(parser)
     return parser
+
+
+def _measure_kinds(text: str) -> tuple[str, ...]:
+    kinds = [kind.strip() for kind in text.split(",") if kind.strip()]
+    unknown = [kind for kind in kinds if kind not in MEASURE_KINDS]
+    if unknown or not kinds:
+        raise argparse.ArgumentTypeError(
+            f"not a comma list of {', '.join(MEASURE_KINDS)}: {text[:40]!r} (--measure alone measures "
+            "every kind; give KINDS as --measure=KINDS or after the frames)"
+        )
+    return measure_kinds(kinds)
 
 
 def _seconds(text: str) -> float:

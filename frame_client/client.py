@@ -18,7 +18,7 @@ from frame_contract.policy import POLICY
 
 from .failures import ConfigError, EndpointError, RunInterrupted
 from .frames import Frame, FrameInput, FrameLoadError, load_frame
-from .jobs import JobAsk, plan_jobs
+from .jobs import JobAsk, measure_kinds, plan_jobs
 from .options import ClientOptions
 from .pool import run_pool
 from .results import INTERRUPTED, FrameResult, aborted
@@ -45,6 +45,7 @@ def describe_frames(
     options: ClientOptions | None = None,
     resume: str | os.PathLike | None = None,
     output: str = "text",
+    measure: bool | Sequence[str] | None = None,
 ) -> list[FrameResult]:
     """Describe `frames` (paths, bytes, PIL images, http(s) URLs); one `FrameResult` per frame, in order.
 
@@ -53,6 +54,8 @@ def describe_frames(
     in one job (the worker takes at most its MAX_FRAMES_PER_JOB, 64 by default), `concurrency`
     jobs are in flight at once. `prompt` and `max_new_tokens` replace the worker's defaults;
     `output="fields"` asks for one JSON object per frame as well (`FrameResult.fields`).
+    `measure=True` (or a list of "text", "colour", "exposure") asks the worker to measure each
+    frame as well (`FrameResult.measurements`, only the kinds asked; docs/measurements.md).
     `on_progress(n)` is called from this thread as each `n` more frames get their final result.
     `options` holds retries and timeouts (`ClientOptions`: `outage_s`, `job_timeout_s`, ...).
 
@@ -69,7 +72,11 @@ def describe_frames(
     frame settled so far, the others failed with the code `run_aborted`. An unexpected error in
     the client itself stops the run the same way, but returns those results instead of raising.
     """
-    ask = JobAsk(prompt, max_new_tokens, output)
+    try:
+        kinds = measure_kinds(measure)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    ask = JobAsk(prompt, max_new_tokens, output, kinds)
     _check_arguments(batch_size, concurrency, ask)
     options = options or ClientOptions()
     endpoint = Endpoint(resolve_endpoint(endpoint_url, api_key), options)

@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from frame_contract.job_input import MEASURE_KINDS
 from frame_contract.policy import POLICY
 
 from .frames import BASE64, Frame
@@ -43,12 +44,34 @@ class JobAsk:
     prompt: str | None = None
     max_new_tokens: int | None = None
     output: str = "text"  # or "fields": one JSON object per frame as well
+    # The measurements asked for, in `MEASURE_KINDS` order (`measure_kinds`); () asks for none.
+    measure: tuple[str, ...] = ()
 
     def input_fields(self) -> dict:
         """The job input's keys for these, leaving out what the worker's defaults already are."""
         fields = {"prompt": self.prompt, "max_new_tokens": self.max_new_tokens}
         fields = {key: value for key, value in fields.items() if value is not None}
-        return {**fields, "output": self.output} if self.output != "text" else fields
+        if self.output != "text":
+            fields["output"] = self.output
+        if self.measure:
+            fields["measure"] = list(self.measure)
+        return fields
+
+
+def measure_kinds(measure: object) -> tuple[str, ...]:
+    """The kinds a caller's `measure` asks for, in `MEASURE_KINDS` order: `True` is every kind, a
+    list or tuple names some; `None`, `False` and `[]` are none. `ValueError` for anything else."""
+    if measure is None or measure is False:
+        return ()
+    if measure is True:
+        return MEASURE_KINDS
+    expected = f"measure must be True or a list of {', '.join(repr(k) for k in MEASURE_KINDS)}"
+    if not isinstance(measure, (list, tuple)):
+        raise ValueError(f"{expected}, not {type(measure).__name__}.")
+    for kind in measure:
+        if kind not in MEASURE_KINDS:
+            raise ValueError(f"{expected}; {str(kind)[:40]!r} is not one of them.")
+    return tuple(kind for kind in MEASURE_KINDS if kind in measure)
 
 
 def job_input(kind: str, entries: Sequence[str], ask: JobAsk | None = None) -> dict:

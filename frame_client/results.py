@@ -41,7 +41,14 @@ class FrameResult(FrameAnswer):
     @classmethod
     def of(cls, answer: FrameAnswer, keyframe: int | None = None) -> FrameResult:
         """`answer` (read from a job's output) as this frame's result."""
-        return cls(answer.description, answer.error, answer.code, answer.fields, keyframe)
+        return cls(
+            description=answer.description,
+            error=answer.error,
+            code=answer.code,
+            fields=answer.fields,
+            measurements=answer.measurements,
+            keyframe=keyframe,
+        )
 
 
 @dataclass(frozen=True)
@@ -73,14 +80,17 @@ class Shot:
     camera: Camera = Camera()
 
 
-def to_output(results: Sequence[FrameResult], with_fields: bool = False) -> dict:
+def to_output(
+    results: Sequence[FrameResult], with_fields: bool = False, with_measurements: bool = False
+) -> dict:
     """`{"descriptions", "failed_indices", "errors", "error_codes", "count"}` over all frames,
-    and `fields` (one object or null per frame) for a fields run.
+    `fields` (one object or null per frame) for a fields run, and `measurements` (likewise) for
+    a run that asked for them (`measure`).
 
     A failed frame's description is `""`, as in the worker's output, so a reader that ignores
     `failed_indices` never takes a failure for a description.
     """
-    return build_output(results, with_fields)
+    return build_output(results, with_fields, with_measurements)
 
 
 def shots_output(shots: Sequence[Shot]) -> list[dict]:

@@ -3,7 +3,8 @@
 JSON lines. The first line says what the descriptions were asked with; every other line is one
 settled frame, keyed by its content (`sha256:<hex>` of its bytes, or `url:<url>`):
 
-    {"resume": 1, "prompt": null, "max_new_tokens": null}          (and "output" for fields runs)
+    {"resume": 1, "prompt": null, "max_new_tokens": null}   (and "output" for fields runs,
+                                                             "measure" for runs that measure)
     {"key": "sha256:9f2c...", "description": "Wide shot ...", "error": null, "code": null}
     {"key": "url:https://cdn.example.com/f2.jpg", "description": null, "error": "HTTP 404 ...",
      "code": "not_found"}
@@ -12,9 +13,10 @@ Each line is flushed when written. Reading it back, a torn last line (the proces
 writing it) and any other line that is not an entry are skipped. A frame is *settled*, and never
 sent again, when a line describes it or fails it with a code that is not retryable
 (`frame_contract.codes`); a frame whose lines only failed it retryably is sent again. A file
-written with another prompt, token limit or output mode is refused rather than mixed into this
-run. A fields run keeps each frame's `fields` too. docs/client-policy.md specifies the format
-field by field: the TypeScript client reads and writes the same files.
+written with another prompt, token limit, output mode or measure is refused rather than mixed
+into this run. A fields run keeps each frame's `fields` too, and a frame measured its
+`measurements`. docs/client-policy.md specifies the format field by field: the TypeScript client
+reads and writes the same files.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class ResumeFile:
         self._header = {"resume": _VERSION, "prompt": ask.prompt, "max_new_tokens": ask.max_new_tokens}
         if ask.output != "text":
             self._header["output"] = ask.output
+        if ask.measure:
+            self._header["measure"] = list(ask.measure)
         self.done: dict[str, FrameResult] = {}
         self._read()
         try:
@@ -55,6 +59,8 @@ class ResumeFile:
         entry = {"key": key, "description": result.description, "error": result.error, "code": result.code}
         if result.fields is not None:
             entry["fields"] = result.fields
+        if result.measurements is not None:
+            entry["measurements"] = result.measurements
         self._file.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._file.flush()
 
@@ -73,9 +79,9 @@ class ResumeFile:
         if header is not None and "resume" in header:
             if header != self._header:
                 raise ConfigError(
-                    f"the resume file {self.path} was written for another prompt, max_new_tokens or "
-                    f"output ({header.get('prompt')!r}, {header.get('max_new_tokens')!r}, "
-                    f"{header.get('output', 'text')!r}); use another file"
+                    f"the resume file {self.path} was written for another prompt, max_new_tokens, "
+                    f"output or measure ({header.get('prompt')!r}, {header.get('max_new_tokens')!r}, "
+                    f"{header.get('output', 'text')!r}, {header.get('measure', [])!r}); use another file"
                 )
             lines = lines[1:]
         skipped = 0
@@ -120,10 +126,15 @@ def _settled(entry: dict) -> FrameResult | None:
     """The result an entry settles: a description, or a failure no retry can change; else None."""
     description = entry.get("description")
     if isinstance(description, str) and description.strip():
-        fields = entry.get("fields") if isinstance(entry.get("fields"), dict) else None
-        return FrameResult(description=description, fields=fields)
+        fields, measurements = _object(entry, "fields"), _object(entry, "measurements")
+        return FrameResult(description=description, fields=fields, measurements=measurements)
     code = entry.get("code")
     if isinstance(code, str) and code and not is_retryable(code):
         error = entry.get("error")
         return FrameResult(error=error if isinstance(error, str) else "failed", code=code)
     return None
+
+
+def _object(entry: dict, key: str) -> dict | None:
+    value = entry.get(key)
+    return value if isinstance(value, dict) else None

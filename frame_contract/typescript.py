@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .codes import CLIENT_CODES, TRANSIENT_HTTP_STATUSES, WORKER_CODES
+from .job_input import MEASURE_KINDS
 from .output import INVALID_INPUT
 from .policy import (
     FINAL_STATES,
@@ -61,7 +62,7 @@ def typescript_constants() -> str:
         for ending in JOB_ENDINGS.values()
     }
     parts = [
-        "// Generated from frame_contract/ (codes.py, policy.py, output.py) by",
+        "// Generated from frame_contract/ (codes.py, policy.py, output.py, job_input.py) by",
         "// `.venv/bin/python scripts/generate.py`. Do not edit: change the Python declaration, regenerate.",
         "",
         "/** Who reports a failure code: the worker (in `error_codes`) or a client (its own failures). */",
@@ -102,6 +103,12 @@ def typescript_constants() -> str:
             "How every worker error for a request wrong as a whole begins: such a job is never run again.",
             "INVALID_INPUT",
             INVALID_INPUT,
+        ),
+        _const(
+            "What the worker can measure on a frame (the job input's `measure`), in its order.",
+            "MEASURE_KINDS",
+            list(MEASURE_KINDS),
+            "{} as const",
         ),
         _const(
             "The client policy's numbers: every option's default (durations in ms).",

@@ -3,9 +3,11 @@
 It answers as the hosted API does (`POST /run`, `GET /status/{id}`, `POST /cancel/{id}`,
 `GET /health`, routes at the root of its URL, no key needed) but every answer comes from the
 scenario (`frame_contract/scenarios/README.md` defines the format): scripted HTTP answers,
-each job's states and final answer, per-frame failure codes, outages. A frame is known by its
-content (`frame_bytes`), so its description is the same whichever job carries it. Outages
-refuse connections: the listening socket is closed and opened again on the same port.
+each job's states and final answer, per-frame failure codes, outages. A job that asks for
+`output: fields` or `measure` gets each frame's fields or measurements, made from its name. A
+frame is known by its content (`frame_bytes`), so its description is the same whichever job
+carries it. Outages refuse connections: the listening socket is closed and opened again on the
+same port.
 `GET /_scenario` reports what the endpoint saw (`Stats`), for runners in other languages.
 
     python -m testkit.scripted_endpoint frame_contract/scenarios/outage_20s.json
@@ -29,7 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from frame_contract.codes import NOT_AN_IMAGE
-from frame_contract.output import FrameAnswer, build_output
+from frame_contract.job_input import MEASURE_KINDS
+from frame_contract.output import TEXT_TRUNCATED, FrameAnswer, build_output
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,25 @@ def description_of(name: str) -> str:
     return f"description of {name}"
 
 
+def measurements_of(name: str, kinds: tuple[str, ...]) -> dict:
+    """The measurements the endpoint answers for frame `name`: only the `kinds` asked, text naming it."""
+    every = {
+        "text": [{"text": f"text of {name}", "box": [0.125, 0.75, 0.875, 0.875], "confidence": 0.99}],
+        TEXT_TRUNCATED: False,
+        "colour": {"palette": [{"hex": "#102030", "share": 0.75}, {"hex": "#f0e0d0", "share": 0.25}]},
+        "exposure": {"mean": 0.25, "highlights_clipped": 0.5, "shadows_crushed": 0.125, "contrast": 0.625},
+    }
+    wanted = {*kinds, *((TEXT_TRUNCATED,) if "text" in kinds else ())}
+    return {key: value for key, value in every.items() if key in wanted}
+
+
+def _kinds(measure: object) -> tuple[str, ...]:
+    """The kinds a job's `measure` asks for: `true` every kind, a list those of it; else none."""
+    if measure is True:
+        return MEASURE_KINDS
+    return tuple(kind for kind in MEASURE_KINDS if isinstance(measure, list) and kind in measure)
+
+
 @dataclass
 class Stats:
     """What the endpoint saw, for the expectations that are not per frame."""
@@ -66,9 +88,10 @@ class Stats:
 
 
 class _Job:
-    def __init__(self, frames: list[str], fields: bool, script: dict) -> None:
+    def __init__(self, frames: list[str], fields: bool, measure: tuple[str, ...], script: dict) -> None:
         self.frames = frames
         self.fields = fields
+        self.measure = measure
         self.script = script
         self.polls = 0
 
@@ -186,7 +209,8 @@ class ScriptedEndpoint:
         job_id = f"job-{index + 1}"
         frames = [self._name(entry) for entry in entries]
         self.stats.sent.extend(frames)
-        self._jobs[job_id] = _Job(frames, job_input.get("output") == "fields", script)
+        fields, measure = job_input.get("output") == "fields", _kinds(job_input.get("measure"))
+        self._jobs[job_id] = _Job(frames, fields, measure, script)
         _answer(request, 200, {"id": job_id, "status": "IN_QUEUE"})
 
     def _status(self, request: BaseHTTPRequestHandler, job_id: str) -> None:
@@ -221,8 +245,9 @@ class ScriptedEndpoint:
                 answers.append(FrameAnswer(error=f"scripted {code}", code=code))
             else:
                 fields = {"frame": name} if job.fields else None
-                answers.append(FrameAnswer(description=description_of(name), fields=fields))
-        return build_output(answers, with_fields=job.fields)
+                measurements = measurements_of(name, job.measure) if job.measure else None
+                answers.append(FrameAnswer(description_of(name), fields=fields, measurements=measurements))
+        return build_output(answers, with_fields=job.fields, with_measurements=bool(job.measure))
 
     def _name(self, entry: object) -> str | None:
         try:

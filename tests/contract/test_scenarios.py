@@ -18,8 +18,16 @@ from testkit.commands import run_command
 from testkit.scripted_endpoint import ScriptedEndpoint, all_scenarios, frame_bytes, load_scenario
 
 SCENARIOS = {path.stem: load_scenario(path) for path in all_scenarios()}
-# Through the command too: one per exit code, fields, and an outage.
-CLI_SCENARIOS = ("all_described", "non_retryable_frame_code", "key_refused", "fields_output", "outage_20s")
+# Through the command too: one per exit code, fields, measurements (a list, and --measure alone), an outage.
+CLI_SCENARIOS = (
+    "all_described",
+    "non_retryable_frame_code",
+    "key_refused",
+    "fields_output",
+    "measurements",
+    "measurements_every_kind",
+    "outage_20s",
+)
 
 
 def client_options(scenario: dict) -> ClientOptions:
@@ -30,10 +38,11 @@ def client_options(scenario: dict) -> ClientOptions:
 
 
 def as_expected(result: FrameResult) -> dict:
-    """A result in the scenario's terms: a description (and fields), or a code."""
-    if result.ok:
-        return {"description": result.description, **({"fields": result.fields} if result.fields else {})}
-    return {"code": result.code}
+    """A result in the scenario's terms: a description (and fields, measurements), or a code."""
+    if not result.ok:
+        return {"code": result.code}
+    extra = {"fields": result.fields, "measurements": result.measurements}
+    return {"description": result.description, **{key: value for key, value in extra.items() if value}}
 
 
 def run_library(scenario: dict, url: str) -> tuple[list[FrameResult], int]:
@@ -43,7 +52,12 @@ def run_library(scenario: dict, url: str) -> tuple[list[FrameResult], int]:
     output = "fields" if client.get("fields") else "text"
     try:
         results = describe_frames(
-            frames, endpoint_url=url, options=client_options(scenario), output=output, **kwargs
+            frames,
+            endpoint_url=url,
+            options=client_options(scenario),
+            output=output,
+            measure=client.get("measure"),
+            **kwargs,
         )
     except EndpointError as err:
         return err.results, EXIT_ENDPOINT
@@ -94,6 +108,10 @@ def test_the_command_reaches_the_scenarios_expected_result(name, tmp_path):
         flags += ["--job-timeout", str(client["job_timeout_s"])]
     if client.get("fields"):
         flags.append("--fields")
+    if client.get("measure") is True:
+        flags.append("--measure")
+    elif client.get("measure"):
+        flags += ["--measure", ",".join(client["measure"])]
     with ScriptedEndpoint(scenario) as endpoint:
         done = run_command(*paths, "--endpoint-url", endpoint.url, *flags)
     assert done.returncode == scenario["expect"]["exit_code"], done.stderr
@@ -105,10 +123,10 @@ def test_the_command_reaches_the_scenarios_expected_result(name, tmp_path):
 def per_frame(output: dict) -> list[dict]:
     """The command's JSON in the scenario's terms."""
     codes = dict(zip(output["failed_indices"], output["error_codes"], strict=True))
-    fields = output.get("fields") or [None] * output["count"]
+    extras = {key: output.get(key) or [None] * output["count"] for key in ("fields", "measurements")}
     return [
         {"code": codes[i]}
         if i in codes
-        else {"description": d, **({"fields": fields[i]} if fields[i] else {})}
+        else {"description": d, **{key: values[i] for key, values in extras.items() if values[i]}}
         for i, d in enumerate(output["descriptions"])
     ]

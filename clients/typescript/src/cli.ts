@@ -6,6 +6,7 @@
  *
  *     describe-frames frames/ --output descriptions.json
  *     describe-frames shot1.jpg https://cdn.example.com/f2.jpg --batch-size 5 --concurrency 10
+ *     describe-frames frames/ --measure text,colour --output descriptions.json
  *
  * A folder stands for its image files sorted by name, numbers compared as numbers (frame_2
  * before frame_10). Files go to the worker as base64, URLs as they are. The JSON goes to stdout
@@ -20,6 +21,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 
 import { ClientCode } from "./codes.js";
+import { MEASURE_KINDS } from "./contract.generated.js";
 import { describeFrames, RunInterrupted } from "./describe.js";
 import { VisionConfigError, VisionEndpointError } from "./errors.js";
 import type { LocalFile } from "./frames.js";
@@ -29,6 +31,8 @@ import {
   DEFAULTS,
   ENDPOINT_ID_VAR,
   type GenerateDescriptionsOptions,
+  type MeasureKind,
+  measureKinds,
   resolveEndpoint,
   scaled,
 } from "./options.js";
@@ -74,6 +78,9 @@ worker's output (descriptions, failed_indices, errors, error_codes, count) over 
   --concurrency N       jobs in flight (default: ${DEFAULTS.maxConcurrent})
   --prompt TEXT         replace the worker's default prompt
   --fields              also one JSON object of fields per frame (output: fields)
+  --measure [KINDS]     also measure each frame ('measurements'): alone every kind, or a comma
+                        list of ${MEASURE_KINDS.join(",")} (after the frames, or as
+                        --measure=KINDS, so that it does not take a frame for KINDS)
   --max-new-tokens N    replace the worker's default length
   --output FILE         write the JSON here instead of stdout
   --resume FILE         append each frame to FILE (JSON lines) as it is answered; run again with
@@ -101,6 +108,7 @@ interface Arguments {
   prompt: string | undefined;
   maxNewTokens: number | undefined;
   fields: boolean;
+  measure: MeasureKind[];
   output: string | undefined;
   resume: string | undefined;
   outageS: number;
@@ -143,6 +151,7 @@ export async function main(argv: string[]): Promise<number> {
       ...(args.prompt === undefined ? {} : { prompt: args.prompt }),
       ...(args.maxNewTokens === undefined ? {} : { maxNewTokens: args.maxNewTokens }),
       output: args.fields ? "fields" : "text",
+      measure: args.measure,
       outageMs: args.outageS * 1000,
       maxWaitMs: args.jobTimeoutS * 1000,
       ...(args.resume === undefined ? {} : { resume: args.resume }),
@@ -168,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
     process.off("SIGINT", onSignal).off("SIGTERM", onSignal);
   }
   bar.close();
-  await write({ ...toWorkerOutput(results, args.fields), frames }, args.output);
+  await write({ ...toWorkerOutput(results, args.fields, args.measure.length > 0), frames }, args.output);
   const aborted = results.filter((result) => result.code === ClientCode.runAborted).length;
   if (stopped === undefined && aborted > 0) stopped = "stopped on an error in the client (run with -v for details)";
   if (stopped !== undefined) {
@@ -209,8 +218,9 @@ async function write(output: object, path: string | undefined): Promise<void> {
 function parse(argv: string[]): Arguments | "help" {
   let values;
   let positionals;
+  const [rest, measure] = takeMeasure(argv);
   try {
-    ({ values, positionals } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true }));
+    ({ values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true }));
   } catch (err) {
     throw new UsageError(`error: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
   }
@@ -226,6 +236,7 @@ function parse(argv: string[]): Arguments | "help" {
     prompt: values.prompt,
     maxNewTokens: values["max-new-tokens"] === undefined ? undefined : positive("--max-new-tokens", values["max-new-tokens"], 0),
     fields: values.fields === true,
+    measure,
     output: values.output,
     resume: values.resume,
     outageS: seconds("--outage-s", values["outage-s"], DEFAULTS.outageMs / 1000, false),
@@ -233,6 +244,50 @@ function parse(argv: string[]): Arguments | "help" {
     timeScale: seconds("--time-scale", values["time-scale"], 1, true),
     progress: values["no-progress"] !== true,
   };
+}
+
+/**
+ * `argv` without its `--measure [KINDS]`, and the kinds it asks for, read as Python's argparse
+ * reads an option with an optional value: alone, or before another option, it means every kind;
+ * `--measure=KINDS`, or `--measure` followed by a word that is not an option, gives KINDS.
+ */
+function takeMeasure(argv: string[]): [string[], MeasureKind[]] {
+  const rest: string[] = [];
+  let measure: MeasureKind[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index] as string;
+    if (arg === "--") {
+      rest.push(...argv.slice(index));
+      break;
+    }
+    if (arg === "--measure") {
+      const next = argv[index + 1];
+      if (next !== undefined && !next.startsWith("-")) {
+        measure = kindsOf(next);
+        index++;
+      } else {
+        measure = [...MEASURE_KINDS];
+      }
+    } else if (arg.startsWith("--measure=")) {
+      measure = kindsOf(arg.slice("--measure=".length));
+    } else {
+      rest.push(arg);
+    }
+  }
+  return [rest, measure];
+}
+
+function kindsOf(text: string): MeasureKind[] {
+  const kinds = text.split(",").map((kind) => kind.trim()).filter((kind) => kind !== "");
+  const known = MEASURE_KINDS as readonly string[];
+  if (kinds.length === 0 || kinds.some((kind) => !known.includes(kind))) {
+    throw new UsageError(
+      `error: argument --measure: not a comma list of ${MEASURE_KINDS.join(", ")}: ` +
+        `${JSON.stringify(text.slice(0, 40))} (--measure alone measures every kind; give KINDS as ` +
+        "--measure=KINDS or after the frames)",
+    );
+  }
+  return measureKinds(kinds);
 }
 
 function positive(flag: string, text: string | undefined, fallback: number): number {

@@ -1,4 +1,4 @@
-// Generated from frame_contract/ (codes.py, policy.py, output.py) by
+// Generated from frame_contract/ (codes.py, policy.py, output.py, job_input.py) by
 // `.venv/bin/python scripts/generate.py`. Do not edit: change the Python declaration, regenerate.
 
 /** Who reports a failure code: the worker (in `error_codes`) or a client (its own failures). */
@@ -196,6 +196,13 @@ export const FINAL_STATES: readonly string[] = [
 
 /** How every worker error for a request wrong as a whole begins: such a job is never run again. */
 export const INVALID_INPUT = "Invalid input: ";
+
+/** What the worker can measure on a frame (the job input's `measure`), in its order. */
+export const MEASURE_KINDS = [
+  "text",
+  "colour",
+  "exposure"
+] as const;
 
 /** The client policy's numbers: every option's default (durations in ms). */
 export const POLICY = {

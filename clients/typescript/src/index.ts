@@ -11,15 +11,15 @@
 import { describeFrames } from "./describe.js";
 import { checkHealth } from "./endpoint.js";
 import { VisionEndpointError } from "./errors.js";
-import { type FrameInput, type GenerateDescriptionsOptions, resolveEndpoint } from "./options.js";
+import { type FrameInput, type GenerateDescriptionsOptions, measureKinds, resolveEndpoint } from "./options.js";
 import { toVisionResult, type VisionResult } from "./results.js";
 import { log } from "./log.js";
 
 export { ClientCode, RETRYABLE_WORKER_CODES } from "./codes.js";
 export { VisionConfigError, VisionEndpointError } from "./errors.js";
 export { DEFAULTS } from "./options.js";
-export type { FrameInput, GenerateDescriptionsOptions } from "./options.js";
-export type { VisionResult } from "./results.js";
+export type { FrameInput, GenerateDescriptionsOptions, MeasureKind } from "./options.js";
+export type { Measurements, VisionResult } from "./results.js";
 
 
 /**
@@ -37,6 +37,7 @@ export async function generateDescriptions(
 ): Promise<VisionResult> {
   const total = Array.isArray(frameUrls) ? frameUrls.length : 0;
   const withFields = options.output === "fields";
+  const withMeasurements = measureKinds(options.measure).length > 0;
   let settled = 0;
   let reported = -1;
   const onSettled = (frames: number): void => {
@@ -51,9 +52,11 @@ export async function generateDescriptions(
     }
   };
   try {
-    return toVisionResult(await describeFrames(frameUrls, options, { onSettled }), withFields);
+    return toVisionResult(await describeFrames(frameUrls, options, { onSettled }), withFields, withMeasurements);
   } catch (err) {
-    if (err instanceof VisionEndpointError && err.results) err.partial = toVisionResult(err.results, withFields);
+    if (err instanceof VisionEndpointError && err.results) {
+      err.partial = toVisionResult(err.results, withFields, withMeasurements);
+    }
     throw err;
   }
 }

@@ -29,6 +29,8 @@ export interface JobAsk {
   maxNewTokens?: number | undefined;
   /** `"fields"`: one JSON object per frame as well. */
   output?: "text" | "fields" | undefined;
+  /** The measurements asked for, in the contract's order; empty or undefined for none. */
+  measure?: readonly string[] | undefined;
 }
 
 /** The `input` object of one job, as the worker reads it. */
@@ -38,6 +40,7 @@ export function jobInput(kind: FrameKind, entries: string[], shape: JobAsk): Rec
   if (shape.prompt !== undefined) input.prompt = shape.prompt;
   if (shape.maxNewTokens !== undefined) input.max_new_tokens = shape.maxNewTokens;
   if (shape.output !== undefined && shape.output !== "text") input.output = shape.output;
+  if (shape.measure !== undefined && shape.measure.length > 0) input.measure = [...shape.measure];
   return input;
 }
 

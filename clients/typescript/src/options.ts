@@ -6,7 +6,7 @@
  * `VisionConfigError` before any request is made.
  */
 
-import { POLICY, SCALED_DURATIONS } from "./contract.generated.js";
+import { MEASURE_KINDS, POLICY, SCALED_DURATIONS } from "./contract.generated.js";
 import { VisionConfigError } from "./errors.js";
 
 export const HOSTED_API = "https://api.runpod.ai/v2";
@@ -15,6 +15,9 @@ export const API_KEY_VAR = "RUNPOD_API_KEY";
 
 /** A frame: an http(s) URL, or the image's bytes (a Buffer is a Uint8Array). */
 export type FrameInput = string | Uint8Array;
+
+/** What the worker can measure on a frame beside its description (docs/measurements.md). */
+export type MeasureKind = (typeof MEASURE_KINDS)[number];
 
 export interface GenerateDescriptionsOptions {
   /** Frames per job (default: the contract's, 5, as render-api sends them). */
@@ -40,6 +43,12 @@ export interface GenerateDescriptionsOptions {
   maxNewTokens?: number;
   /** `"fields"` asks the worker for one JSON object of fields per frame as well (default `"text"`). */
   output?: "text" | "fields";
+  /**
+   * `true` (every kind) or a list of `"text"`, `"colour"`, `"exposure"`: the worker measures each
+   * frame as well, and the result has `measurements`, one object per frame with only the kinds
+   * asked (`null` for a failed frame). Default: none.
+   */
+  measure?: boolean | readonly MeasureKind[];
   /**
    * The outage window, in ms (default: the contract's, 120000): how long one HTTP call keeps
    * retrying an endpoint that cannot be reached or answers 5xx/429 before the job's attempt fails.
@@ -75,6 +84,8 @@ export interface Settings {
   prompt?: string;
   maxNewTokens?: number;
   output: "text" | "fields";
+  /** The kinds asked for, in the contract's order; empty for none. */
+  measure: readonly MeasureKind[];
   outageMs: number;
   resume?: string;
   pollIntervalMs: number;
@@ -144,6 +155,7 @@ export function resolveSettings(options: GenerateDescriptionsOptions): Settings 
     maxConcurrent: whole("maxConcurrent", options.maxConcurrent, DEFAULTS.maxConcurrent, 1),
     useBase64: options.useBase64 ?? true,
     output: options.output ?? "text",
+    measure: measureKinds(options.measure),
     outageMs: duration("outageMs", options.outageMs, DEFAULTS.outageMs, 0),
     pollIntervalMs: duration("pollIntervalMs", options.pollIntervalMs, DEFAULTS.pollIntervalMs, 0),
     jobRetries: whole("jobRetries", options.jobRetries, DEFAULTS.jobRetries, 0),
@@ -175,6 +187,23 @@ export function resolveSettings(options: GenerateDescriptionsOptions): Settings 
     settings.resume = options.resume;
   }
   return settings;
+}
+
+/**
+ * The kinds `measure` asks for, in the contract's order: `true` every kind, a list some;
+ * `undefined`, `false` and `[]` none. `VisionConfigError` for anything else.
+ */
+export function measureKinds(measure: unknown): MeasureKind[] {
+  if (measure === undefined || measure === null || measure === false) return [];
+  if (measure === true) return [...MEASURE_KINDS];
+  const expected = `measure must be true or a list of ${MEASURE_KINDS.map((kind) => JSON.stringify(kind)).join(", ")}`;
+  if (!Array.isArray(measure)) throw new VisionConfigError(`${expected}, not ${typeof measure}.`);
+  const kinds = MEASURE_KINDS as readonly unknown[];
+  const unknown = measure.find((kind) => !kinds.includes(kind));
+  if (unknown !== undefined) {
+    throw new VisionConfigError(`${expected}; ${JSON.stringify(String(unknown).slice(0, 40))} is not one of them.`);
+  }
+  return MEASURE_KINDS.filter((kind) => measure.includes(kind));
 }
 
 /** Where the endpoint is, and the key it takes (undefined on loopback). */

@@ -6,7 +6,22 @@
 
 import { WorkerCode } from "./codes.js";
 
-/** One frame's outcome: its description (and fields), or why it has none. */
+/**
+ * One frame's measurements, with only the kinds the run asked for (docs/measurements.md): boxes
+ * and shares are fractions of the frame. As the worker sent it: checked to be an object, no more.
+ */
+export interface Measurements {
+  /** The lines of text read on the frame, in reading order; `box` is `[x0, y0, x1, y1]`. */
+  text?: { text: string; box: [number, number, number, number]; confidence: number }[];
+  /** With `text`: true when the frame held more lines than the worker reads (it says how many). */
+  text_truncated?: boolean;
+  /** The main colours, largest share first. */
+  colour?: { palette: { hex: string; share: number }[] };
+  /** From the luma histogram, each 0 to 1. */
+  exposure?: { mean: number; highlights_clipped: number; shadows_crushed: number; contrast: number };
+}
+
+/** One frame's outcome: its description (and fields, measurements), or why it has none. */
 export interface FrameResult {
   description?: string;
   error?: string;
@@ -14,6 +29,8 @@ export interface FrameResult {
   code?: string | null;
   /** With `output: "fields"`: the frame's fields object, when the worker gave one. */
   fields?: Record<string, unknown> | null;
+  /** With `measure`: the frame's measurements, when the worker gave them. */
+  measurements?: Measurements | null;
 }
 
 /** What `generateDescriptions` resolves to: `descriptions[i]` is always frame `i`. */
@@ -34,6 +51,8 @@ export interface VisionResult {
   errorCodes: (string | null)[];
   /** With `output: "fields"`: one fields object per frame, `null` where the frame failed. */
   fields?: (Record<string, unknown> | null)[];
+  /** With `measure`: one measurements object per frame, `null` where the frame failed. */
+  measurements?: (Measurements | null)[];
 }
 
 /** The worker's output shape over many frames, as the `describe-frames` command writes it. */
@@ -44,12 +63,17 @@ export interface WorkerOutput {
   error_codes: string[];
   count: number;
   fields?: (Record<string, unknown> | null)[];
+  measurements?: (Measurements | null)[];
 }
 
 /** An output does not have the contract's shape; the message says how. */
 export class OutputError extends Error {}
 
-export function toVisionResult(results: readonly (FrameResult | undefined)[], withFields = false): VisionResult {
+export function toVisionResult(
+  results: readonly (FrameResult | undefined)[],
+  withFields = false,
+  withMeasurements = false,
+): VisionResult {
   const output: VisionResult = {
     descriptions: [],
     failedIndices: [],
@@ -68,11 +92,17 @@ export function toVisionResult(results: readonly (FrameResult | undefined)[], wi
     output.errorCodes.push(result === undefined ? null : (result.code ?? null));
   });
   if (withFields) output.fields = results.map((r) => (r?.description !== undefined ? (r.fields ?? null) : null));
+  if (withMeasurements) {
+    output.measurements = results.map((r) => (r?.description !== undefined ? (r.measurements ?? null) : null));
+  }
   return output;
 }
 
-/** The worker's output over `results`, one per frame in order; `fields` only when `withFields`. */
-export function toWorkerOutput(results: readonly FrameResult[], withFields = false): WorkerOutput {
+/**
+ * The worker's output over `results`, one per frame in order; `fields` only when `withFields`,
+ * `measurements` only when `withMeasurements`.
+ */
+export function toWorkerOutput(results: readonly FrameResult[], withFields = false, withMeasurements = false): WorkerOutput {
   const output: WorkerOutput = { descriptions: [], failed_indices: [], errors: [], error_codes: [], count: 0 };
   results.forEach((result, index) => {
     if (result.description !== undefined) {
@@ -86,6 +116,9 @@ export function toWorkerOutput(results: readonly FrameResult[], withFields = fal
   });
   output.count = results.length;
   if (withFields) output.fields = results.map((r) => (r.description !== undefined ? (r.fields ?? null) : null));
+  if (withMeasurements) {
+    output.measurements = results.map((r) => (r.description !== undefined ? (r.measurements ?? null) : null));
+  }
   return output;
 }
 
@@ -108,10 +141,8 @@ export function readAnswers(output: unknown, count: number): FrameResult[] {
   }
   const errors = parallel(output, "errors", failed.length);
   const codes = parallel(output, "error_codes", failed.length);
-  const fields = output.fields;
-  if (fields !== undefined && fields !== null && (!Array.isArray(fields) || fields.length !== count)) {
-    throw new OutputError(`expected ${count} entries in fields`);
-  }
+  const fields = perFrame(output, "fields", count);
+  const measurements = perFrame(output, "measurements", count);
   const reasons = new Map<number, [unknown, unknown]>();
   failed.forEach((index, n) => reasons.set(index as number, [errors[n], codes[n]]));
   return descriptions.map((description: unknown, index): FrameResult => {
@@ -121,8 +152,13 @@ export function readAnswers(output: unknown, count: number): FrameResult[] {
       return { error: text(error) || "failed without a reason", code: typeof code === "string" && code ? code : null };
     }
     if (typeof description === "string" && description.trim()) {
-      const frameFields = Array.isArray(fields) ? fields[index] : undefined;
-      return { description, fields: isObject(frameFields) ? frameFields : null };
+      const frameFields = fields[index];
+      const frameMeasurements = measurements[index];
+      return {
+        description,
+        fields: isObject(frameFields) ? frameFields : null,
+        measurements: isObject(frameMeasurements) ? (frameMeasurements as Measurements) : null,
+      };
     }
     return { error: "empty description", code: WorkerCode.emptyDescription };
   });
@@ -131,6 +167,14 @@ export function readAnswers(output: unknown, count: number): FrameResult[] {
 function list(output: Record<string, unknown>, key: string, fallback: unknown[]): unknown[] {
   const value = key in output ? output[key] : fallback;
   if (!Array.isArray(value)) throw new OutputError(`${key} is not a list`);
+  return value;
+}
+
+/** A list with one entry per frame (`fields`, `measurements`); all null when absent. */
+function perFrame(output: Record<string, unknown>, key: string, count: number): unknown[] {
+  const value = output[key];
+  if (value === undefined || value === null) return new Array<unknown>(count).fill(null);
+  if (!Array.isArray(value) || value.length !== count) throw new OutputError(`expected ${count} entries in ${key}`);
   return value;
 }
 

@@ -6,15 +6,17 @@
  * descriptions were asked with, every other line is one settled frame keyed by its content
  * (`sha256:<hex>` of its bytes, or `url:<url>`):
  *
- *     {"resume": 1, "prompt": null, "max_new_tokens": null}        (and "output" for fields runs)
+ *     {"resume": 1, "prompt": null, "max_new_tokens": null}   (and "output" for fields runs,
+ *                                                              "measure" for runs that measure)
  *     {"key": "sha256:9f2c...", "description": "Wide shot ...", "error": null, "code": null}
  *
  * Each line is written with one synchronous call, so it is in the file when the call returns,
  * even if the process is killed next. Reading it back, a torn last line and any other line that
  * is not an entry are skipped. A frame is *settled*, and never sent again, when a line describes
  * it or fails it with a code that is not retryable; a frame whose lines only failed it retryably
- * is sent again. A file written with another prompt, token limit or output mode is refused
- * rather than mixed into this run. `docs/client-policy.md` specifies the format field by field.
+ * is sent again. A file written with another prompt, token limit, output mode or measure is
+ * refused rather than mixed into this run. A fields run keeps each frame's `fields` too, and a
+ * frame measured its `measurements`. `docs/client-policy.md` specifies the format field by field.
  */
 
 import { closeSync, openSync, readFileSync, writeSync } from "node:fs";
@@ -23,7 +25,7 @@ import { isDeepStrictEqual } from "node:util";
 import { isRetryableFrameCode } from "./codes.js";
 import { VisionConfigError } from "./errors.js";
 import type { JobAsk } from "./jobs.js";
-import type { FrameResult } from "./results.js";
+import type { FrameResult, Measurements } from "./results.js";
 import { log } from "./log.js";
 
 
@@ -41,6 +43,7 @@ export class ResumeFile {
   ) {
     this.header = { resume: VERSION, prompt: shape.prompt ?? null, max_new_tokens: shape.maxNewTokens ?? null };
     if (shape.output !== undefined && shape.output !== "text") this.header.output = shape.output;
+    if (shape.measure !== undefined && shape.measure.length > 0) this.header.measure = [...shape.measure];
     const text = this.read();
     try {
       this.fd = openSync(path, "a");
@@ -62,6 +65,7 @@ export class ResumeFile {
       code: result.code ?? null,
     };
     if (result.fields !== undefined && result.fields !== null) entry.fields = result.fields;
+    if (result.measurements !== undefined && result.measurements !== null) entry.measurements = result.measurements;
     this.write(jsonLine(entry));
   }
 
@@ -87,9 +91,9 @@ export class ResumeFile {
     if (header !== undefined && "resume" in header) {
       if (!isDeepStrictEqual(header, this.header)) {
         throw new VisionConfigError(
-          `the resume file ${this.path} was written for another prompt, max_new_tokens or output ` +
+          `the resume file ${this.path} was written for another prompt, max_new_tokens, output or measure ` +
             `(${JSON.stringify(header.prompt ?? null)}, ${JSON.stringify(header.max_new_tokens ?? null)}, ` +
-            `${JSON.stringify(header.output ?? "text")}); use another file`,
+            `${JSON.stringify(header.output ?? "text")}, ${JSON.stringify(header.measure ?? [])}); use another file`,
         );
       }
       lines = lines.slice(1);
@@ -114,9 +118,13 @@ export class ResumeFile {
 
 /** The result an entry settles: a description, or a failure no retry can change; else undefined. */
 function settled(entry: Record<string, unknown>): FrameResult | undefined {
-  const { description, fields, code, error } = entry;
+  const { description, fields, measurements, code, error } = entry;
   if (typeof description === "string" && description.trim()) {
-    return { description, fields: isObject(fields) ? fields : null };
+    return {
+      description,
+      fields: isObject(fields) ? fields : null,
+      measurements: isObject(measurements) ? (measurements as Measurements) : null,
+    };
   }
   if (typeof code === "string" && code && !isRetryableFrameCode(code)) {
     return { error: typeof error === "string" ? error : "failed", code };

@@ -10,7 +10,15 @@ import { test } from "node:test";
 import { type Done, PYTHON_COMMAND, run, TS_COMMAND } from "./support/commands.js";
 import { commandFlags, frameFiles, scenario, startScripted } from "./support/scripted.js";
 
-const SAME_ANSWERS = ["all_described", "outage_20s", "non_retryable_frame_code", "fields_output", "key_refused"];
+const SAME_ANSWERS = [
+  "all_described",
+  "outage_20s",
+  "non_retryable_frame_code",
+  "fields_output",
+  "measurements",
+  "measurements_every_kind",
+  "key_refused",
+];
 
 /** Run `command` on the scenario's frame files against a fresh endpoint playing it. */
 async function through(command: string[], name: string, paths: string[]): Promise<Done> {

@@ -26,7 +26,15 @@ import {
   startScripted,
 } from "./support/scripted.js";
 
-const CLI_SCENARIOS = ["all_described", "non_retryable_frame_code", "key_refused", "fields_output", "outage_20s"];
+const CLI_SCENARIOS = [
+  "all_described",
+  "non_retryable_frame_code",
+  "key_refused",
+  "fields_output",
+  "measurements",
+  "measurements_every_kind",
+  "outage_20s",
+];
 
 function options(scenario: Scenario, url: string): GenerateDescriptionsOptions {
   const client = scenario.client;
@@ -34,23 +42,31 @@ function options(scenario: Scenario, url: string): GenerateDescriptionsOptions {
   if (client.batch_size !== undefined) chosen.batchSize = client.batch_size;
   if (client.concurrency !== undefined) chosen.maxConcurrent = client.concurrency;
   if (client.fields) chosen.output = "fields";
+  if (client.measure !== undefined) chosen.measure = client.measure;
   if (client.outage_s !== undefined) chosen.outageMs = client.outage_s * 1000;
   if (client.job_timeout_s !== undefined) chosen.maxWaitMs = client.job_timeout_s * 1000;
   return scaled(chosen, scenario.time_scale);
 }
 
-/** Each frame's result in the scenario's terms: a description (and fields), or a code. */
+/** Each frame's result in the scenario's terms: a description (and fields, measurements), or a code. */
 function perFrame(result: {
   descriptions: string[];
   failedIndices: number[];
   errorCodes: (string | null)[];
   fields?: (Record<string, unknown> | null)[] | undefined;
+  measurements?: (object | null)[] | undefined;
 }): Expected[] {
   const codes = new Map(result.failedIndices.map((index, k) => [index, result.errorCodes[k]]));
   return result.descriptions.map((description, index) => {
     if (codes.has(index)) return { code: codes.get(index) as string };
+    const expected: Expected = { description };
     const fields = result.fields?.[index];
-    return fields && Object.keys(fields).length > 0 ? { description, fields } : { description };
+    if (fields && Object.keys(fields).length > 0) expected.fields = fields;
+    const measurements = result.measurements?.[index];
+    if (measurements && Object.keys(measurements).length > 0) {
+      expected.measurements = measurements as Record<string, unknown>;
+    }
+    return expected;
   });
 }
 
@@ -104,6 +120,7 @@ for (const scenario of allScenarios().filter((s) => CLI_SCENARIOS.includes(s.nam
         failed_indices: number[];
         error_codes: string[];
         fields?: (Record<string, unknown> | null)[];
+        measurements?: (Record<string, unknown> | null)[];
       };
       const shaped = { ...output, failedIndices: output.failed_indices, errorCodes: output.error_codes };
       assert.deepEqual(perFrame(shaped), scenario.expect.results);

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
+import type { MeasureKind } from "../../src/options.js";
 import { PYTHON, REPO_ROOT } from "./worker.js";
 
 export const SCENARIO_DIR = join(REPO_ROOT, "frame_contract", "scenarios");
@@ -16,6 +17,7 @@ export const SCENARIO_DIR = join(REPO_ROOT, "frame_contract", "scenarios");
 export interface Expected {
   description?: string;
   fields?: Record<string, unknown>;
+  measurements?: Record<string, unknown>;
   code?: string;
 }
 
@@ -24,7 +26,14 @@ export interface Scenario {
   about: string;
   time_scale: number;
   frames: string[];
-  client: { batch_size?: number; concurrency?: number; fields?: boolean; outage_s?: number; job_timeout_s?: number };
+  client: {
+    batch_size?: number;
+    concurrency?: number;
+    fields?: boolean;
+    measure?: true | MeasureKind[];
+    outage_s?: number;
+    job_timeout_s?: number;
+  };
   expect: { results: Expected[]; exit_code: number; runs?: number; early_retries?: number };
 }
 
@@ -71,6 +80,8 @@ export function commandFlags(scenario: Scenario): string[] {
   if (client.outage_s !== undefined) flags.push("--outage-s", String(client.outage_s));
   if (client.job_timeout_s !== undefined) flags.push("--job-timeout", String(client.job_timeout_s));
   if (client.fields) flags.push("--fields");
+  if (client.measure === true) flags.push("--measure");
+  else if (client.measure !== undefined && client.measure.length > 0) flags.push("--measure", client.measure.join(","));
   return flags;
 }
 
