@@ -78,10 +78,13 @@ class ResumeFile:
         header = _entry(lines[0]) if lines else None
         if header is not None and "resume" in header:
             if header != self._header:
+                # Names what differs, never the prompt itself: a prompt is the caller's text.
+                differs = [
+                    key for key in (*self._header, *header) if header.get(key) != self._header.get(key)
+                ]
                 raise ConfigError(
-                    f"the resume file {self.path} was written for another prompt, max_new_tokens, "
-                    f"output or measure ({header.get('prompt')!r}, {header.get('max_new_tokens')!r}, "
-                    f"{header.get('output', 'text')!r}, {header.get('measure', [])!r}); use another file"
+                    f"the resume file {self.path} was written with another "
+                    f"{', '.join(dict.fromkeys(differs))}; use another file"
                 )
             lines = lines[1:]
         skipped = 0

@@ -93,6 +93,14 @@ def test_a_resume_file_written_for_another_prompt_is_refused(tmp_path):
         ResumeFile(journal, JobAsk(prompt="Read the text overlay."))
 
 
+def test_refusing_a_resume_file_names_what_differs_without_echoing_the_prompt(tmp_path):
+    journal = tmp_path / "run.jsonl"
+    ResumeFile(journal, JobAsk(prompt="secret brief for the client")).close()
+    with pytest.raises(ConfigError) as refused:
+        ResumeFile(journal, JobAsk(prompt="Read the text overlay."))
+    assert "secret brief" not in str(refused.value) and "Read the text" not in str(refused.value)
+
+
 def test_a_scenes_rerun_with_the_resume_file_sends_no_shot_already_described(proxy, tmp_path):
     frames = distinct_jpegs(4)
     shots = [ShotFrames((0, 1), 0, (1,)), ShotFrames((2, 3), 2, (3,))]

@@ -90,10 +90,14 @@ export class ResumeFile {
     const header = lines.length > 0 ? entryOf(lines[0] as string) : undefined;
     if (header !== undefined && "resume" in header) {
       if (!isDeepStrictEqual(header, this.header)) {
+        // Names what differs, never the prompt itself: a prompt is the caller's text.
+        const ours = this.header as Record<string, unknown>;
+        const theirs = header as Record<string, unknown>;
+        const differs = [...new Set([...Object.keys(ours), ...Object.keys(theirs)])].filter(
+          (key) => !isDeepStrictEqual(ours[key], theirs[key]),
+        );
         throw new VisionConfigError(
-          `the resume file ${this.path} was written for another prompt, max_new_tokens, output or measure ` +
-            `(${JSON.stringify(header.prompt ?? null)}, ${JSON.stringify(header.max_new_tokens ?? null)}, ` +
-            `${JSON.stringify(header.output ?? "text")}, ${JSON.stringify(header.measure ?? [])}); use another file`,
+          `the resume file ${this.path} was written with another ${differs.join(", ")}; use another file`,
         );
       }
       lines = lines.slice(1);

@@ -55,3 +55,12 @@ test("a resume file written for another prompt is refused", () => {
   new ResumeFile(path, { prompt: "Read the text overlay." }).close();
   assert.throws(() => new ResumeFile(path, {}), VisionConfigError);
 });
+
+test("refusing a resume file names what differs without echoing the prompt", () => {
+  const path = freshPath();
+  new ResumeFile(path, { prompt: "secret brief for the client" }).close();
+  assert.throws(
+    () => new ResumeFile(path, {}),
+    (err: Error) => err instanceof VisionConfigError && /another prompt/.test(err.message) && !/secret/.test(err.message),
+  );
+});
