@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:  # run as a file: the repository's packages are im
 
 from frame_contract import policy_doc, schema, typescript  # noqa: E402
 from scripts.render_codes import failure_codes_page  # noqa: E402
+from scripts.render_input import CONTRACT_PAGE, contract_page  # noqa: E402
 from scripts.render_settings import HUB_LISTING, configuration_page, hub_listing  # noqa: E402
 
 
@@ -39,6 +40,7 @@ TARGETS: dict[str, Callable[[Path], str]] = {
     HUB_LISTING: hub_listing,
     "docs/configuration.md": configuration_page,
     "docs/failure-codes.md": failure_codes_page,
+    CONTRACT_PAGE: contract_page,
     str(typescript.TARGET): lambda root: typescript.typescript_constants(),
     str(policy_doc.TARGET): _client_policy_page,
     **{
