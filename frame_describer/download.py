@@ -7,7 +7,7 @@ calling `rp_ssrf.safe_get`, because it must own the connections to keep one dead
 
 One deadline per frame, from name resolution to the last byte, retries included: socket
 timeouts restart on every read, so a server that drips its status line or headers one byte a
-second, or sends `100 Continue` forever, would never trip them. A watchdog shuts down every
+second, or sends `100 Continue` forever, would never trip them. A watchdog (`deadline.py`) shuts down every
 connection of the frame's fetch when the deadline passes, wherever the transfer stands, and
 name resolution is waited for only until then. An answer that breaks HTTP (no status line,
 too many headers, a redirect without `Location`, broken chunked encoding, an invalid
@@ -22,21 +22,20 @@ import functools
 import http.client
 import logging
 import socket
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
-from contextlib import ExitStack, suppress
+from contextlib import ExitStack
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3.exceptions as u3
-from urllib3.util import Timeout
 
 from frame_contract import codes
 
 from . import redact
+from .deadline import DeadlineTimeout, Watchdog
 from .errors import FetchError
 
 log = logging.getLogger(__name__)
@@ -50,9 +49,6 @@ _BACKOFF_S = (0.25, 1.0, 2.0)
 # deflate blocks would keep urllib3's decoder reading without ever returning to the deadline.
 _REQUEST_HEADERS = {**requests.utils.default_headers(), "Accept-Encoding": "identity"}
 _IDENTITY = frozenset({"", "identity"})
-# The least a connect or read may wait once the deadline is (nearly) spent; 0 would make the
-# socket non-blocking rather than time out.
-_MIN_WAIT_S = 0.01
 # Name resolution cannot be interrupted, so it runs here and is waited for only until the
 # deadline; a resolver that hangs holds one of these threads until the system gives up.
 _RESOLVER = ThreadPoolExecutor(8, thread_name_prefix="resolve")
@@ -82,8 +78,8 @@ def download(url: str, limits: FetchLimits) -> bytes:
     from runpod.serverless.utils import rp_ssrf  # NOTE: the benchmark runs without the SDK
 
     deadline = time.monotonic() + limits.deadline_s  # after the import, which nothing can cut short
-    too_slow = f"download from {_host(url)} exceeded the {limits.deadline_s:g} s deadline"
-    with _Watchdog(deadline) as watchdog:
+    too_slow = f"download from {redact.host(url)} exceeded the {limits.deadline_s:g} s deadline"
+    with Watchdog(deadline) as watchdog:
         attempt = 0
         while True:
             try:
@@ -109,86 +105,7 @@ class _TooSlow(FetchError):
         super().__init__("the deadline passed", codes.TIMED_OUT)
 
 
-class _Watchdog:
-    """Shuts down every connection of one frame's fetch when its deadline passes.
-
-    NOTE: a connection is registered before it connects and its socket is read at the
-    deadline; shutting the socket down (not closing it) wakes the thread blocked on it, which
-    then fails and closes it itself. During a TLS handshake `conn.sock` is the plain socket
-    already handed to TLS; the handshake is bounded by its own timeout, which ends at the
-    deadline (`_DeadlineTimeout`).
-    """
-
-    def __init__(self, deadline: float):
-        self.expired = False
-        self._connections: list = []
-        self._lock = threading.Lock()
-        self._timer = threading.Timer(max(0.0, deadline - time.monotonic()), self._expire)
-        self._timer.daemon = True
-
-    def __enter__(self) -> _Watchdog:
-        self._timer.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._timer.cancel()
-        with self._lock:
-            self._connections.clear()
-
-    def watch(self, connection) -> None:
-        with self._lock:
-            self._connections.append(connection)
-            if self.expired:
-                _shut(connection)
-
-    def forget(self, connections: list) -> None:
-        """Stop watching `connections` (before they are closed and their sockets reused)."""
-        with self._lock:
-            self._connections = [c for c in self._connections if c not in connections]
-
-    def _expire(self) -> None:
-        with self._lock:
-            self.expired = True
-            for connection in self._connections:
-                _shut(connection)
-
-
-def _shut(connection) -> None:
-    sock = getattr(connection, "sock", None)
-    if sock is not None:
-        with suppress(OSError):
-            # The plain socket's shutdown, also for a TLS socket: ssl's own would tear down
-            # TLS state that the reading thread is still using.
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-class _DeadlineTimeout(Timeout):
-    """A urllib3 timeout whose every connect and read wait ends at one absolute deadline.
-
-    urllib3 clones the timeout for each request and reads `connect_timeout` and `read_timeout`
-    when it needs them, so these shrink as time passes.
-    """
-
-    def __init__(self, deadline: float):
-        super().__init__()
-        self.deadline = deadline
-
-    def clone(self) -> _DeadlineTimeout:
-        return _DeadlineTimeout(self.deadline)
-
-    @property
-    def connect_timeout(self) -> float:
-        return self.left()
-
-    @property
-    def read_timeout(self) -> float:
-        return self.left()
-
-    def left(self) -> float:
-        return max(_MIN_WAIT_S, self.deadline - time.monotonic())
-
-
-def _download_once(rp_ssrf, url: str, limits: FetchLimits, deadline: float, watchdog: _Watchdog) -> bytes:
+def _download_once(rp_ssrf, url: str, limits: FetchLimits, deadline: float, watchdog: Watchdog) -> bytes:
     connections: list = []
     with ExitStack() as cleanup:  # closes this attempt's responses and connections
         try:
@@ -200,7 +117,7 @@ def _download_once(rp_ssrf, url: str, limits: FetchLimits, deadline: float, watc
 def _answer_body(rp_ssrf, url, limits, deadline, watchdog, connections, cleanup) -> bytes:
     """The body of the answer `url` leads to, if it is a 200 the worker may read."""
     response = _follow(rp_ssrf, url, deadline, watchdog, connections, cleanup)
-    host = _host(response.url)
+    host = redact.host(response.url)
     status = response.status_code
     if status in codes.TRANSIENT_HTTP_STATUSES:
         raise _Transient(f"HTTP {status} from {host}", codes.UPSTREAM_ERROR)
@@ -215,12 +132,12 @@ def _answer_body(rp_ssrf, url, limits, deadline, watchdog, connections, cleanup)
     return _read_body(response, host, limits.max_bytes)
 
 
-def _follow(rp_ssrf, url: str, deadline: float, watchdog: _Watchdog, connections: list, cleanup: ExitStack):
+def _follow(rp_ssrf, url: str, deadline: float, watchdog: Watchdog, connections: list, cleanup: ExitStack):
     """The first answer of `url` that is not a redirect, each hop's address checked and pinned."""
     current = url
     for _ in range(MAX_REDIRECTS + 1):
         parts = urlsplit(current)
-        host = _host(current)
+        host = redact.host(current)
         if parts.scheme.lower() not in ("http", "https"):
             raise FetchError("refused: redirect to a scheme other than http(s)", codes.REFUSED_ADDRESS)
         try:
@@ -274,13 +191,13 @@ def _resolve(rp_ssrf, hostname: str, port: int, deadline: float) -> list[str]:
 def _get_pinned(rp_ssrf, url, addresses, deadline, watchdog, connections, cleanup):
     """GET `url` dialling each checked address in turn until one connects (as `safe_get`)."""
     request = requests.Request("GET", url, headers=_REQUEST_HEADERS).prepare()
-    host = _host(url)
+    host = redact.host(url)
     failure: FetchError | None = None
     for address in addresses:
         adapter = _watched_adapter_class(rp_ssrf)(address, watchdog, connections)
         cleanup.callback(adapter.close)
         try:
-            response = adapter.send(request, stream=True, timeout=_DeadlineTimeout(deadline))
+            response = adapter.send(request, stream=True, timeout=DeadlineTimeout(deadline))
         except requests.RequestException as err:
             failure = _request_failure(err, host)
             if isinstance(err, requests.ConnectionError) and isinstance(failure, _Transient):
@@ -296,7 +213,7 @@ def _watched_adapter_class(rp_ssrf) -> type:
     """`rp_ssrf.PinnedIPAdapter` whose every connection is registered with a fetch's watchdog."""
 
     class WatchedAdapter(rp_ssrf.PinnedIPAdapter):
-        def __init__(self, address: str, watchdog: _Watchdog, connections: list):
+        def __init__(self, address: str, watchdog: Watchdog, connections: list):
             self._watchdog, self._connections = watchdog, connections
             super().__init__(address, max_retries=0)
 
@@ -308,7 +225,7 @@ def _watched_adapter_class(rp_ssrf) -> type:
     return WatchedAdapter
 
 
-def _watched_class(base: type, watchdog: _Watchdog, connections: list) -> type:
+def _watched_class(base: type, watchdog: Watchdog, connections: list) -> type:
     if getattr(base, "_watched_by", None) is watchdog:
         return base
 
@@ -402,11 +319,3 @@ def _read_body(response, host: str, max_bytes: int) -> bytes:
     if total == 0:
         raise FetchError(f"empty body from {host}", codes.EMPTY_FRAME)
     return b"".join(chunks)
-
-
-def _host(url: str) -> str:
-    """The host a reason names: never the path or query, which may carry a signature."""
-    try:
-        return urlsplit(url).hostname or "the frame's host"
-    except ValueError:
-        return "the frame's host"

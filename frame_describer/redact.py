@@ -1,7 +1,8 @@
 """What the worker may repeat of a caller's values in errors, log lines and exception texts.
 
 A frame URL may carry a signature (`?X-Amz-Signature=...`), a token in its fragment or a
-password in its user info; only `scheme://host/path` of it is ever shown. Any other value a
+password in its user info; only `scheme://host/path` of it (`url`), or its host (`host`), is
+ever shown. Any other value a
 caller sent (a key name, a `format`, a prompt) is shown cut to `MAX_ECHO` characters, so a
 9 MiB value never comes back whole. Every such echo goes through this module.
 """
@@ -28,6 +29,14 @@ def url(value: object) -> str:
     netloc = f"{host}:{port}" if port is not None else host
     shown = f"{parts.scheme}://{netloc}{parts.path}" if parts.scheme else parts.path
     return _cut(shown)
+
+
+def host(value: str) -> str:
+    """Only the host of the URL `value`, for a reason that names where a frame came from."""
+    try:
+        return urlsplit(value).hostname or "the frame's host"
+    except ValueError:
+        return "the frame's host"
 
 
 def echo(value: object) -> str:
