@@ -2,7 +2,9 @@
 
 Tiny random checkpoints of every model family (`tiny_model`, `tiny_families`, `tiny_parts`,
 `tiny_tokenizer`, `fields_model`, `real_processors`), the full-size architectures on the meta
-device (`meta`), generated frames (`images`, `hostile_frames`), loopback servers that serve and
-misbehave (`frame_server`, `client_proxy`), the worker's local API (`local_api`), the installed
-command (`commands`) and the client's fast options (`client_support`).
+device (`meta`), generated frames, text frames and clips (`images`, `hostile_frames`,
+`text_frames`, `clips`), loopback servers that serve and misbehave (`frame_server`,
+`client_proxy`, `scripted_endpoint`, the last two on `loopback`), the worker's local API
+(`local_api`), the installed command (`commands`), headless chromium (`browser`) and the
+client's fast options (`client_support`).
 """

@@ -13,15 +13,14 @@ job's first check.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import threading
-import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import requests
+
+from testkit.loopback import LoopbackServer, drop
 
 HOSTED_ENDPOINT_ID = "test-endpoint"
 _HOLD_TIMEOUT_S = 60.0
@@ -53,38 +52,17 @@ class ApiProxy:
         self.outage_for_s = 0.0  # ... for this long, dropping that call's answer too
         self.cancelled: list[str] = []
         self._released = False
-        self._down_until = 0.0
         self._status_calls = 0
-        self._outage_thread: threading.Thread | None = None
-        self._closing = threading.Event()  # ends an outage early, so closing never waits it out
         self._barrier_done = False
         self._first_job: str | None = None
         self._inputs_by_id: dict[str, dict] = {}
         self._hosted_seen: set[str] = set()
         self._hosted_results: dict[str, dict] = {}
         self._cond = threading.Condition()
-        proxy = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                proxy._route(self, "GET")
-
-            def do_POST(self) -> None:
-                proxy._route(self, "POST")
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._port = port = self._httpd.server_address[1]
-        root = f"http://127.0.0.1:{port}"
+        self._server = LoopbackServer(self._route)
+        root = self._server.url
         self.url = f"{root}/v2/{HOSTED_ENDPOINT_ID}" if hosted_key else root
         self._prefix = f"/v2/{HOSTED_ENDPOINT_ID}" if hosted_key else ""
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
 
     def frames_sent(self) -> list[str]:
         """Every frame entry of every job, in the order the jobs arrived."""
@@ -100,35 +78,17 @@ class ApiProxy:
 
     def close(self) -> None:
         self.release()
-        self._closing.set()
-        if self._outage_thread is not None:
-            self._outage_thread.join()
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        self._server.close()
 
     # ---------------------------------------------------------------- outage
 
     @property
     def down(self) -> bool:
-        return time.monotonic() < self._down_until
+        return self._server.down
 
     def _go_down(self) -> None:
         """Refuse connections and drop every answer for `outage_for_s`, then listen again."""
-        self._down_until = time.monotonic() + self.outage_for_s
-        self._outage_thread = threading.Thread(target=self._outage, daemon=True)
-        self._outage_thread.start()
-
-    def _outage(self) -> None:
-        self._httpd.shutdown()  # stop accepting; connections already open are dropped by `down`
-        self._httpd.socket.close()
-        self._closing.wait(max(0.0, self._down_until - time.monotonic()))
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self._port))
-        listener.listen(64)
-        self._httpd.socket = listener
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        self._server.go_down(self.outage_for_s)
 
     # ---------------------------------------------------------------- routing
 
@@ -136,7 +96,7 @@ class ApiProxy:
         length = int(request.headers.get("Content-Length") or 0)
         body = request.rfile.read(length) if length else b""
         if self.down:
-            return _drop(request)
+            return drop(request)
         path = request.path
         if not path.startswith(self._prefix):
             return _answer(request, 404, {"error": "not found"})
@@ -205,7 +165,7 @@ class ApiProxy:
         if outage:
             self._go_down()
         if self.down:
-            return _drop(request)
+            return drop(request)
         if lose:
             return _answer(request, 502, {"error": "bad gateway"})
         _answer(request, status, answer)
@@ -277,13 +237,6 @@ def _answer_raw(request: BaseHTTPRequestHandler, body: object) -> None:
     request.send_header("Content-Length", str(len(body)))
     request.end_headers()
     request.wfile.write(body)
-
-
-def _drop(request: BaseHTTPRequestHandler) -> None:
-    """Close the connection without an answer, as an endpoint that went away does."""
-    request.close_connection = True
-    with contextlib.suppress(OSError):
-        request.connection.shutdown(socket.SHUT_RDWR)
 
 
 def fail_each_with(codes: list[str]):

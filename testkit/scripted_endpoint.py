@@ -22,17 +22,17 @@ import contextlib
 import json
 import logging
 import signal
-import socket
 import sys
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from frame_contract.codes import NOT_AN_IMAGE
 from frame_contract.job_input import MEASURE_KINDS
 from frame_contract.output import TEXT_TRUNCATED, FrameAnswer, build_output
+from testkit.loopback import LoopbackServer, drop
 
 log = logging.getLogger(__name__)
 
@@ -112,37 +112,13 @@ class ScriptedEndpoint:
         self.stats = Stats()
         self._jobs: dict[str, _Job] = {}
         self._not_before = 0.0  # monotonic time before which a Retry-After asked for no request
-        self._down_until = 0.0
         self._lock = threading.Lock()
-        self._closed = threading.Event()
-        self._outage_thread: threading.Thread | None = None
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"  # one request per connection: an outage refuses them all
-
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                endpoint._handle(self, "GET")
-
-            def do_POST(self) -> None:
-                endpoint._handle(self, "POST")
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self._port = self._httpd.server_address[1]
-        self.url = f"http://127.0.0.1:{self._port}"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
+        # HTTP/1.0: one request per connection, so an outage refuses them all.
+        self._server = LoopbackServer(self._handle, protocol_version="HTTP/1.0")
+        self.url = self._server.url
 
     def close(self) -> None:
-        self._closed.set()  # ends an outage now
-        if self._outage_thread is not None:
-            self._outage_thread.join()
-        self._httpd.shutdown()  # returns at once when an outage left it stopped
-        self._httpd.server_close()
+        self._server.close()
 
     def __enter__(self) -> ScriptedEndpoint:
         return self
@@ -163,12 +139,12 @@ class ScriptedEndpoint:
             now = time.monotonic()
             if now < self._not_before:
                 self.stats.early_retries += 1
-            if now < self._down_until:
-                return _drop(request)
+            if self._server.down:
+                return drop(request)
             outage = self._outages.get(self.stats.requests)
             if outage is not None:
-                self._go_down(outage * self.scale)
-                return _drop(request)
+                self._server.go_down(outage * self.scale)
+                return drop(request)
             parts = path.strip("/").split("/")
             if parts == ["health"] and method == "GET":
                 return _answer(request, 200, {"jobs": {}, "workers": {"idle": 1}})
@@ -255,27 +231,6 @@ class ScriptedEndpoint:
         except ValueError:
             return None
 
-    # ---------------------------------------------------------------- outage
-
-    def _go_down(self, seconds: float) -> None:
-        """Refuse connections for `seconds` (scaled), then listen again on the same port."""
-        self._down_until = time.monotonic() + seconds
-        self._outage_thread = threading.Thread(target=self._outage, daemon=True)
-        self._outage_thread.start()
-
-    def _outage(self) -> None:
-        self._httpd.shutdown()  # stop accepting; requests already accepted are dropped
-        self._httpd.socket.close()
-        if self._closed.wait(max(0.0, self._down_until - time.monotonic())):
-            return
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", self._port))
-        listener.listen(64)
-        self._httpd.socket = listener
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-        self._thread.start()
-
 
 def _expand(answers: list[dict]) -> list[dict]:
     """Scripted answers in order, each repeated its `times` (default 1)."""
@@ -292,13 +247,6 @@ def _answer(request: BaseHTTPRequestHandler, status: int, body: object, headers:
     request.end_headers()
     with contextlib.suppress(OSError):
         request.wfile.write(data)
-
-
-def _drop(request: BaseHTTPRequestHandler) -> None:
-    """Close the connection without an answer, as an endpoint that went away does."""
-    request.close_connection = True
-    with contextlib.suppress(OSError):
-        request.connection.shutdown(socket.SHUT_RDWR)
 
 
 def main(argv: list[str]) -> int:
