@@ -27,7 +27,6 @@ from .policy import (
 )
 from .typescript import ts_name, ts_value
 
-TARGET = Path("docs/client-policy.md")
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 _BLOCK = re.compile(r"(<!-- generated: (\w+) -->\n).*?(<!-- end generated -->)", re.DOTALL)
 

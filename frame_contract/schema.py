@@ -13,7 +13,6 @@ live in `frame_contract/schemas/` and, the same bytes, in `clients/typescript/sc
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from .codes import CLIENT_CODES, WORKER_CODES
 from .job_input import FRAMES_KEY, JOB_INPUT, MEASURE_KINDS, URL, InputKey
@@ -28,7 +27,6 @@ from .output import (
     TEXT_TRUNCATED,
 )
 
-FOLDERS = (Path("frame_contract/schemas"), Path("clients/typescript/schemas"))
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from pathlib import Path
 
 from .codes import CLIENT_CODES, TRANSIENT_HTTP_STATUSES, WORKER_CODES
 from .job_input import MEASURE_KINDS
@@ -25,8 +24,6 @@ from .policy import (
     SCALED_DURATIONS,
     WAITING_STATES,
 )
-
-TARGET = Path("clients/typescript/src/contract.generated.ts")
 
 
 def ts_name(name: str) -> str:

@@ -26,10 +26,15 @@ from scripts.render_codes import failure_codes_page  # noqa: E402
 from scripts.render_input import CONTRACT_PAGE, contract_page  # noqa: E402
 from scripts.render_settings import HUB_LISTING, configuration_page, hub_listing  # noqa: E402
 
+# Where the contract's generated files go: the contract itself never names a client's files.
+TYPESCRIPT_CONSTANTS = "clients/typescript/src/contract.generated.ts"
+SCHEMA_FOLDERS = ("frame_contract/schemas", "clients/typescript/schemas")
+CLIENT_POLICY_PAGE = "docs/client-policy.md"
+
 
 def _client_policy_page(root: Path) -> str:
     # Hand-written prose with generated tables between markers: only the tables are rewritten.
-    return policy_doc.render((root / policy_doc.TARGET).read_text(encoding="utf-8"))
+    return policy_doc.render((root / CLIENT_POLICY_PAGE).read_text(encoding="utf-8"))
 
 
 def _schema_target(name: str) -> Callable[[Path], str]:
@@ -41,11 +46,11 @@ TARGETS: dict[str, Callable[[Path], str]] = {
     "docs/configuration.md": configuration_page,
     "docs/failure-codes.md": failure_codes_page,
     CONTRACT_PAGE: contract_page,
-    str(typescript.TARGET): lambda root: typescript.typescript_constants(),
-    str(policy_doc.TARGET): _client_policy_page,
+    TYPESCRIPT_CONSTANTS: lambda root: typescript.typescript_constants(),
+    CLIENT_POLICY_PAGE: _client_policy_page,
     **{
-        str(folder / name): _schema_target(name)
-        for folder in schema.FOLDERS
+        f"{folder}/{name}": _schema_target(name)
+        for folder in SCHEMA_FOLDERS
         for name in sorted(schema.schemas())
     },
 }

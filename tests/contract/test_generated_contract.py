@@ -11,10 +11,12 @@ import pytest
 from frame_client import ClientOptions, describe_frames
 from frame_contract.output import FrameAnswer, build_output
 from frame_contract.policy import POLICY, SCALED_DURATIONS
-from frame_contract.policy_doc import TARGET as POLICY_PAGE
 from frame_contract.policy_doc import render
-from frame_contract.schema import FOLDERS, input_schema, output_schema, schemas
-from frame_contract.typescript import TARGET, typescript_constants
+from frame_contract.schema import input_schema, output_schema, schemas
+from frame_contract.typescript import typescript_constants
+from scripts.generate import CLIENT_POLICY_PAGE as POLICY_PAGE
+from scripts.generate import SCHEMA_FOLDERS as FOLDERS
+from scripts.generate import TYPESCRIPT_CONSTANTS as TARGET
 from testkit.local_api import REPO
 
 REGENERATE = "stale: run `.venv/bin/python scripts/generate.py`"
