@@ -40,6 +40,11 @@ DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 DEJAVU_FONTS = ("DejaVuSans-Bold.ttf", "DejaVuSerif.ttf", "DejaVuSansMono.ttf", "DejaVuSans.ttf")
 
 
+# How far outside its drawn box (in the drawn line's heights) a read box may reach: the OCR's
+# box holds the letters plus a margin that grows with their size.
+PLACE_MARGIN = 0.6
+
+
 @dataclass(frozen=True)
 class DrawnLine:
     text: str
@@ -56,6 +61,22 @@ class TextFrame:
         w, h = self.image.size
         x0, y0, x1, y1 = line.box
         return x0 / w, y0 / h, x1 / w, y1 / h
+
+    def holds(self, line: DrawnLine, read_box) -> bool:
+        """True when `read_box` (fractions) is `line`'s place: centred inside its drawn box, and
+        reaching at most `PLACE_MARGIN` of its height beyond it."""
+        x0, y0, x1, y1 = self.fraction_box(line)
+        margin_y = (y1 - y0) * PLACE_MARGIN
+        margin_x = margin_y * self.image.height / self.image.width
+        cx, cy = (read_box[0] + read_box[2]) / 2, (read_box[1] + read_box[3]) / 2
+        return (
+            x0 - margin_x <= read_box[0]
+            and read_box[2] <= x1 + margin_x
+            and y0 - margin_y <= read_box[1]
+            and read_box[3] <= y1 + margin_y
+            and x0 <= cx <= x1
+            and y0 <= cy <= y1
+        )
 
 
 def bundled_font(size: int) -> ImageFont.FreeTypeFont:

@@ -18,8 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from frame_describer.errors import FrameError
-from frame_describer.frame_types import GenerationOptions
-from frame_describer.job_input import FrameEntry, JobRequest
+from frame_describer.job_input import FrameEntry, parse_job
 from frame_describer.settings import Settings
 from frame_describer.sources import FetchLimits, fetch_frame_bytes
 from testkit.frame_server import FrameServer
@@ -51,14 +50,8 @@ def job_row(server: FrameServer, deadline_s: float) -> dict:
     worker = Worker.start(Settings(model_id=folder, fetch_timeout_s=deadline_s))
     good = [server.add(f"/job/{i}.jpg", jpeg(size=(64, 36), label=str(i))) for i in range(7)]
     held = server.add("/job/held.jpg", raw=dripped_status_line(1.0))
-    frames = tuple(FrameEntry("url", url) for url in [held, *good])
-    request = JobRequest(
-        frames=frames,
-        prompt="Describe.",
-        prompt_given=True,
-        generation=GenerationOptions(max_new_tokens=8),
-        detail="high",
-    )
+    job = {"frame_urls": [held, *good], "prompt": "Describe.", "max_new_tokens": 8}
+    request = parse_job(job, worker.settings, worker.capabilities)
     started = time.monotonic()
     try:
         outcomes = asyncio.run(worker.run_job(request)).outcomes

@@ -6,8 +6,9 @@ overlay styles, over gradient, blob, noise and flat backgrounds, in Pillow's bun
 the DejaVu fonts where the machine has them; each at 854x480, 1280x720 and 1920x1080. Each
 measurement runs on each frame `--runs` times; the figure is the median over frames of each
 frame's median. A line counts as read when the OCR returns exactly its text with a box inside
-its place (the drawn box grown by `PLACE_MARGIN` of its height). `--threads` is the OCR's CPU
-threads (all cores when not given); the clustering and histogram run on one core anyway.
+its place (`TextFrame.holds`: the drawn box grown by `PLACE_MARGIN` of its height). `--threads`
+is the OCR's CPU threads (all cores when not given); the clustering and histogram run on one
+core anyway.
 
 `--worker N` measures the whole worker instead: frames per second of jobs of N such 854x480
 frames through a `Worker` on the tiny random LLaVA-NeXT (`testkit.tiny_model`), without and
@@ -34,18 +35,6 @@ from frame_describer.measure import colour, exposure, text
 from testkit.text_frames import installed_fonts, random_text_frames
 
 SIZES = ((854, 480), (1280, 720), (1920, 1080))
-PLACE_MARGIN = 0.6
-
-
-def _in_place(box, frame, line) -> bool:
-    x0, y0, x1, y1 = frame.fraction_box(line)
-    my = (y1 - y0) * PLACE_MARGIN
-    mx = my * frame.image.height / frame.image.width
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return (
-        x0 - mx <= box[0] and box[2] <= x1 + mx and y0 - my <= box[1] and box[3] <= y1 + my
-        and x0 <= cx <= x1 and y0 <= cy <= y1
-    )  # fmt: skip
 
 
 def _timed(function, image, runs: int) -> float:
@@ -72,7 +61,7 @@ def study(frames_per_size: int, runs: int, threads: int | None) -> dict:
             reading = text.read_text(frame.image).lines
             for line in frame.lines:
                 lines += 1
-                read += any(r["text"] == line.text and _in_place(r["box"], frame, line) for r in reading)
+                read += any(r["text"] == line.text and frame.holds(line, r["box"]) for r in reading)
             false_lines += sum(r["text"] not in {line.text for line in frame.lines} for r in reading)
         by_size[f"{size[0]}x{size[1]}"] = {kind: statistics.median(s) for kind, s in costs.items()}
     return {

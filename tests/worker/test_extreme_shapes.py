@@ -17,8 +17,8 @@ from PIL import Image
 from frame_contract import codes
 from frame_describer.decode import MAX_ASPECT_RATIO, decode_frame
 from frame_describer.errors import FrameError
-from frame_describer.frame_types import Description, GenerationOptions
-from frame_describer.job_input import FrameEntry, JobRequest
+from frame_describer.frame_types import Description
+from frame_describer.job_input import parse_job
 from frame_describer.model import load_model
 from frame_describer.settings import Settings
 from frame_describer.worker import Worker
@@ -43,8 +43,8 @@ def png(shape: tuple[int, int]) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def frames() -> tuple[FrameEntry, ...]:
-    return tuple(FrameEntry("base64", b64(png(shape))) for shape in SHAPES)
+def frames() -> list[str]:
+    return [b64(png(shape)) for shape in SHAPES]
 
 
 @pytest.fixture(scope="module", params=FAMILIES)
@@ -56,13 +56,8 @@ def worker(request, tmp_path_factory):
 
 
 def test_every_shape_is_described_or_refused_for_its_size_never_an_internal_error(worker, frames):
-    request = JobRequest(
-        frames=frames,
-        prompt="Describe.",
-        prompt_given=True,
-        generation=GenerationOptions(max_new_tokens=2),
-        detail="high",
-    )
+    job = {"frame_data": frames, "format": "base64", "prompt": "Describe.", "max_new_tokens": 2}
+    request = parse_job(job, SETTINGS, worker.capabilities)
     outcomes = asyncio.run(worker.run_job(request)).outcomes
     for shape, outcome in zip(SHAPES, outcomes, strict=True):
         if over_the_limit(shape):

@@ -17,29 +17,10 @@ from frame_describer.measure import measure_frame, text
 from frame_describer.measure.text import MAX_LINES, join_pieces, read_text, reading_order
 from testkit.text_frames import STYLES, random_text_frames, text_frame
 
-# How far outside its drawn box (in the drawn line's heights) a read box may reach: the OCR's
-# box holds the letters plus a margin that grows with their size.
-PLACE_MARGIN = 0.6
-
 
 @pytest.fixture(scope="module", autouse=True)
 def engine():
     text.load()
-
-
-def _inside_its_place(read_box, frame, line) -> bool:
-    x0, y0, x1, y1 = frame.fraction_box(line)
-    margin_y = (y1 - y0) * PLACE_MARGIN
-    margin_x = margin_y * frame.image.height / frame.image.width
-    cx, cy = (read_box[0] + read_box[2]) / 2, (read_box[1] + read_box[3]) / 2
-    return (
-        x0 - margin_x <= read_box[0]
-        and read_box[2] <= x1 + margin_x
-        and y0 - margin_y <= read_box[1]
-        and read_box[3] <= y1 + margin_y
-        and x0 <= cx <= x1
-        and y0 <= cy <= y1
-    )
 
 
 STYLED_FRAMES = {
@@ -75,7 +56,7 @@ def test_lines_of_every_style_come_back_exactly_each_inside_its_place(style):
     assert sorted(line["text"] for line in reading.lines) == sorted(line.text for line in frame.lines)
     for drawn in frame.lines:
         [read] = [line for line in reading.lines if line["text"] == drawn.text]
-        assert _inside_its_place(read["box"], frame, drawn), (drawn, read)
+        assert frame.holds(drawn, read["box"]), (drawn, read)
         assert 0.5 <= read["confidence"] <= 1.0
 
 
@@ -135,7 +116,7 @@ def test_a_long_thin_banner_is_read_where_it_is():
     )
     [line] = read_text(frame.image).lines
     assert line["text"] == "Subscribe Now"
-    assert _inside_its_place(line["box"], frame, frame.lines[0])
+    assert frame.holds(frame.lines[0], line["box"])
 
 
 def test_a_frame_the_ocr_cannot_read_gets_a_bounded_reading():
