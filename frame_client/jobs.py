@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from frame_contract.job_input import MEASURE_KINDS
+from frame_contract.job_input import MEASURE_KINDS, measured_kinds
 from frame_contract.policy import POLICY
 
 from .frames import BASE64, Frame
@@ -63,15 +63,12 @@ def measure_kinds(measure: object) -> tuple[str, ...]:
     list or tuple names some; `None`, `False` and `[]` are none. `ValueError` for anything else."""
     if measure is None or measure is False:
         return ()
-    if measure is True:
-        return MEASURE_KINDS
-    expected = f"measure must be True or a list of {', '.join(repr(k) for k in MEASURE_KINDS)}"
-    if not isinstance(measure, (list, tuple)):
-        raise ValueError(f"{expected}, not {type(measure).__name__}.")
-    for kind in measure:
-        if kind not in MEASURE_KINDS:
-            raise ValueError(f"{expected}; {str(kind)[:40]!r} is not one of them.")
-    return tuple(kind for kind in MEASURE_KINDS if kind in measure)
+    try:
+        return measured_kinds(measure)
+    except ValueError as err:
+        raise ValueError(
+            f"measure must be True or a list of {', '.join(repr(k) for k in MEASURE_KINDS)}{err}."
+        ) from None
 
 
 def job_input(kind: str, entries: Sequence[str], ask: JobAsk | None = None) -> dict:

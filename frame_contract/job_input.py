@@ -121,5 +121,22 @@ JOB_INPUT: tuple[InputKey, ...] = (
 
 KEYS: dict[str, InputKey] = {key.name: key for key in JOB_INPUT}
 
+
+def measured_kinds(value: object) -> tuple[str, ...]:
+    """The kinds a `measure` of `True` (every kind) or a list names, in `MEASURE_KINDS` order.
+
+    `ValueError` for anything else; its text (", not dict", "; entry 2 is not one of them")
+    follows the caller's own "must be ..." and names a wrong entry by its place, never echoing it.
+    """
+    if value is True:
+        return MEASURE_KINDS
+    if not isinstance(value, (list, tuple)):
+        raise ValueError(f", not {type(value).__name__}")
+    for index, kind in enumerate(value):
+        if not isinstance(kind, str) or kind not in MEASURE_KINDS:
+            raise ValueError(f"; entry {index} is not one of them")
+    return tuple(kind for kind in MEASURE_KINDS if kind in value)
+
+
 # Where each format's frames are: exactly one of these keys, the one its `format` names.
 FRAMES_KEY: dict[str, str] = {URL: "frame_urls", BASE64: "frame_data"}

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from frame_contract.job_input import BASE64, FIELDS, FRAMES_KEY, KEYS, OCR_TEXT, URL, InputKey
+from frame_contract.job_input import BASE64, FIELDS, FRAMES_KEY, KEYS, OCR_TEXT, URL, InputKey, measured_kinds
 
 from .errors import InvalidJob
 from .fields import fields_prompt
@@ -192,15 +192,12 @@ def _measure(asked: object, settings: Settings) -> tuple[str, ...]:
     key = KEYS["measure"]
     if asked is None or asked is False:
         return _setting(settings, key.default_setting)
-    expected = f"'{key.name}' must be true or a list of {', '.join(map(repr, key.choices))}"
-    if asked is True:
-        return key.choices
-    if not isinstance(asked, list):
-        raise InvalidJob(f"{expected}, not {type(asked).__name__}.")
-    for index, kind in enumerate(asked):
-        if not isinstance(kind, str) or kind not in key.choices:
-            raise InvalidJob(f"{expected}; entry {index} is not one of them.")
-    return tuple(kind for kind in key.choices if kind in asked)
+    try:
+        return measured_kinds(asked)
+    except ValueError as err:
+        raise InvalidJob(
+            f"'{key.name}' must be true or a list of {', '.join(map(repr, key.choices))}{err}."
+        ) from None
 
 
 def _detail(job_input: dict, settings: Settings, model: ModelCapabilities) -> str:
